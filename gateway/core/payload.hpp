@@ -1,0 +1,33 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "gateway/core/event.hpp"
+#include "gateway/core/reading.hpp"
+
+namespace edgegate {
+
+// The journal body of a reading:
+// {"device":..,"point":..,"ts":"...Z","value":..,"unit":..,"quality":"good"}
+// Non-finite doubles become null; strings are escaped as JSON (RapidJSON Writer). Pure.
+std::string encode_reading_body(const reading& r);
+
+// The journal event of a reading (topic "data/<device>/<point>", normal lane).
+event make_reading_event(const reading& r);
+
+// A gateway status event for the `events` topic, high lane: {"event":"<name>","ts":..., ...}
+// `extra_fields` is a JSON fragment of further members without braces ("\"count\":3") or empty.
+event make_status_event(std::string_view name, timestamp ts, std::string_view extra_fields);
+
+// The published payload: `body` with "seq" and "gateway" put first.
+// {"seq":42,"gateway":"gw1",<rest of body>}
+std::string finalize_payload(std::int64_t seq, std::string_view gateway,
+                             std::string_view body);
+
+// "<prefix>/<gateway>/<relative topic>"
+std::string full_topic(std::string_view prefix, std::string_view gateway,
+                       std::string_view relative);
+
+}  // namespace edgegate
