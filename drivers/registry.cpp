@@ -1,1 +1,20 @@
-// placeholder: replaced by its owner
+#include "drivers/registry.hpp"
+
+#include "drivers/simulated/simulated_driver.hpp"
+
+namespace edgegate {
+
+std::vector<std::string> driver_names() { return {"simulated"}; }
+
+std::unique_ptr<driver> make_driver(const std::string& driver_name, const std::string& device_name,
+                                    yaml_section& device) {
+    const std::size_t errors_before = device.diag().errors().size();
+    std::unique_ptr<driver> d;
+    if (driver_name == "simulated") {
+        d = std::make_unique<simulated_driver>(parse_simulated_device(device_name, device));
+    }
+    if (device.diag().errors().size() != errors_before) return nullptr;
+    return d;
+}
+
+}  // namespace edgegate

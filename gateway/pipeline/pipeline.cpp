@@ -1,1 +1,139 @@
-// placeholder: replaced by its owner
+#include "gateway/pipeline/pipeline.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "gateway/core/payload.hpp"
+
+namespace edgegate {
+
+namespace {
+
+// How long the pipeline thread waits for a reading before it looks at acks and retention.
+constexpr auto idle_wait = std::chrono::milliseconds(200);
+constexpr auto retention_every = std::chrono::seconds(1);
+// A failing commit (disk full, I/O error) is retried: the batch stays in memory and the drivers
+// are held back by the full channel meanwhile.
+constexpr auto retry_wait = std::chrono::seconds(1);
+// At shutdown a journal that keeps failing cannot take the last events; give up after this
+// many attempts so the process exits (non-zero) instead of hanging.
+constexpr int shutdown_attempts = 5;
+
+}  // namespace
+
+pipeline::pipeline(const journal_section& cfg, journal_writer& journal, ingest_channel& channel,
+                   ack_mailbox& acks, std::function<void()> on_fatal)
+    : cfg_(cfg), journal_(journal), channel_(channel), acks_(acks), on_fatal_(std::move(on_fatal)) {
+    for (int l = 0; l < lane_count; ++l) saved_acks_[l] = acks_.get(static_cast<lane>(l));
+}
+
+pipeline::~pipeline() {
+    if (thread_.joinable()) thread_.join();
+}
+
+void pipeline::start(std::string_view version) {
+    std::string extra = "\"version\":\"";
+    extra += version;
+    extra += '"';
+    std::vector<event> first{make_status_event("started", wall_clock::now(), extra)};
+    thread_ = std::thread([this, first = std::move(first)]() mutable {
+        try {
+            commit_batch(first);
+            run();
+        } catch (const std::exception& e) {
+            spdlog::critical("pipeline stopped: {}", e.what());
+            on_fatal_();
+        }
+    });
+}
+
+void pipeline::join() {
+    if (thread_.joinable()) thread_.join();
+}
+
+bool pipeline::acks_changed() const {
+    for (int l = 0; l < lane_count; ++l) {
+        if (acks_.get(static_cast<lane>(l)) != saved_acks_[l]) return true;
+    }
+    return false;
+}
+
+void pipeline::save_acks() {
+    if (!acks_changed()) return;
+    journal_.begin();
+    for (int l = 0; l < lane_count; ++l) {
+        const std::int64_t acked = acks_.get(static_cast<lane>(l));
+        journal_.save_cursor(forwarder_cursor, static_cast<lane>(l), acked);
+        saved_acks_[l] = acked;
+    }
+    journal_.commit();
+}
+
+// One transaction: the batch and the latest acks. On failure the batch is kept for a retry.
+void pipeline::commit_batch(std::vector<event>& batch) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            journal_.begin();
+            for (const auto& ev : batch) journal_.append(ev);
+            std::array<std::int64_t, lane_count> acked{};
+            for (int l = 0; l < lane_count; ++l) {
+                acked[l] = acks_.get(static_cast<lane>(l));
+                if (acked[l] != saved_acks_[l]) {
+                    journal_.save_cursor(forwarder_cursor, static_cast<lane>(l), acked[l]);
+                }
+            }
+            journal_.commit();
+            saved_acks_ = acked;
+            batch.clear();
+            return;
+        } catch (const journal_error& e) {
+            if (attempt == 1 || attempt % 60 == 0) {
+                spdlog::error("journal commit failed ({} events waiting, attempt {}): {}",
+                              batch.size(), attempt, e.what());
+            }
+            if (channel_.finished() && attempt >= shutdown_attempts) throw;
+            // Room may come back from retention (a full disk) or from outside.
+            const std::int64_t dropped = journal_.enforce_retention(wall_clock::now());
+            if (dropped > 0) {
+                batch.push_back(make_status_event("dropped", wall_clock::now(),
+                                                  "\"count\":" + std::to_string(dropped)));
+            }
+            std::this_thread::sleep_for(retry_wait);
+        }
+    }
+}
+
+void pipeline::run() {
+    const auto batch_max = static_cast<std::size_t>(cfg_.commit_batch);
+    std::vector<reading> readings;
+    std::vector<event> batch;
+    readings.reserve(batch_max);
+    batch.reserve(batch_max + 1);
+    auto next_retention = std::chrono::steady_clock::now() + retention_every;
+    while (true) {
+        readings.clear();
+        channel_.pop(readings, batch_max, idle_wait);
+        // Group commit: keep taking what is already queued, without waiting, until the channel
+        // is empty or the batch is full or old enough. At low load this adds no latency.
+        const auto tx_start = std::chrono::steady_clock::now();
+        while (!readings.empty() && readings.size() < batch_max &&
+               std::chrono::steady_clock::now() - tx_start < cfg_.commit_interval) {
+            if (channel_.pop(readings, batch_max - readings.size(), {}) == 0) break;
+        }
+        for (const auto& r : readings) batch.push_back(make_reading_event(r));
+
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= next_retention) {
+            next_retention = now + retention_every;
+            const std::int64_t dropped = journal_.enforce_retention(wall_clock::now());
+            if (dropped > 0) {
+                spdlog::warn("journal full: {} undelivered events dropped by retention", dropped);
+                batch.push_back(make_status_event("dropped", wall_clock::now(),
+                                                  "\"count\":" + std::to_string(dropped)));
+            }
+        }
+        if (!batch.empty() || acks_changed()) commit_batch(batch);
+        if (readings.empty() && channel_.finished()) return;
+    }
+}
+
+}  // namespace edgegate

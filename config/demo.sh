@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make demo`: a local mosquitto, the gateway on config/demo.yaml, and a subscriber printing
+# what arrives, until Ctrl-C. Everything started here is stopped by its PID on the way out.
+set -euo pipefail
+build_dir=${1:-build/dev}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+bin="$root/$build_dir/gateway/cli/edgegate"
+run="$root/build/demo"
+mkdir -p "$run"
+
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port=1883
+while port_taken "$port"; do port=$((port + 1)); done
+
+pids=()
+cleanup() {
+    trap - INT TERM EXIT
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    echo
+    echo "--- edgegate status ---"
+    "$bin" status -c "$run/demo.yaml" || true
+    echo "(demo files are in $run; the gateway's log is $run/edgegate.log)"
+}
+trap cleanup INT TERM EXIT
+
+cat > "$run/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous true
+persistence false
+log_dest file $run/mosquitto.log
+CONF
+chmod 0777 "$run"
+mosquitto -c "$run/mosquitto.conf" &
+pids+=($!)
+for _ in $(seq 100); do port_taken "$port" && break; sleep 0.1; done
+port_taken "$port" || { echo "mosquitto did not start (see $run/mosquitto.log)"; exit 1; }
+echo "mosquitto on 127.0.0.1:$port"
+
+sed "s#tcp://127.0.0.1:1883#tcp://127.0.0.1:$port#" "$here/demo.yaml" > "$run/demo.yaml"
+"$bin" check -c "$run/demo.yaml"
+"$bin" run -c "$run/demo.yaml" 2> "$run/edgegate.log" &
+pids+=($!)
+echo "edgegate running (pid ${pids[-1]}); showing everything under edgegate/# — Ctrl-C stops the demo"
+mosquitto_sub -h 127.0.0.1 -p "$port" -t 'edgegate/#' -v &
+pids+=($!)
+wait "${pids[-1]}"

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <thread>
+#include <vector>
+
+#include "gateway/config/config.hpp"
+#include "gateway/journal/journal.hpp"
+#include "gateway/pipeline/ingest_channel.hpp"
+
+namespace edgegate {
+
+// The pipeline thread: takes readings from the ingest channel, encodes them as events and
+// appends them to the journal in group commits (a transaction closes as soon as the channel is
+// empty, or at `commit_batch` events or `commit_interval`), persists the forwarder's acks from
+// the mailbox with each commit, and applies retention. It owns the journal writer while it
+// runs.
+class pipeline {
+public:
+    // `on_fatal` is called (on the pipeline thread) when the journal fails for good; main then
+    // stops the gateway with a non-zero exit.
+    pipeline(const journal_section& cfg, journal_writer& journal, ingest_channel& channel,
+             ack_mailbox& acks, std::function<void()> on_fatal);
+    ~pipeline();
+
+    // Main thread: launch the thread. The first event appended is a `started` status event.
+    void start(std::string_view version);
+    // Main thread: returns once the channel is closed and drained into a last commit.
+    void join();
+    // Main thread, after join(): persist the latest acks (the writer is main's again).
+    void save_acks();
+
+private:
+    void run();
+    void commit_batch(std::vector<event>& batch);
+    bool acks_changed() const;
+
+    journal_section cfg_;
+    journal_writer& journal_;
+    ingest_channel& channel_;
+    ack_mailbox& acks_;
+    std::function<void()> on_fatal_;
+    std::array<std::int64_t, lane_count> saved_acks_{};
+    std::thread thread_;
+};
+
+}  // namespace edgegate
