@@ -2,6 +2,7 @@
 
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config.hpp"
+#include "gateway/core/diagnostics.hpp"
 #include "gateway/core/units.hpp"
 
 namespace edgegate {

@@ -7,6 +7,7 @@
 
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config.hpp"
+#include "gateway/core/diagnostics.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/journal/journal.hpp"
 #include "gateway/pipeline/ingest_channel.hpp"
@@ -53,6 +54,7 @@ int run_gateway(const std::string& config_path) {
         return 1;
     }
 
+    spdlog::set_level(spdlog::level::from_str(cfg.log_level));
     try {
         journal_writer journal({cfg.journal.path, cfg.journal.durability == durability::full,
                                 cfg.journal.max_bytes, cfg.journal.max_age});

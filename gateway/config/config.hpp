@@ -46,6 +46,7 @@ struct mqtt_section {
 // The whole validated configuration. Move-only: it owns the (not yet started) drivers.
 struct gateway_config {
     std::string file;
+    std::string log_level = "info";  // `log: { level: ... }`: trace | debug | info | warn | error
     gateway_section gateway;
     journal_section journal;
     mqtt_section mqtt;
