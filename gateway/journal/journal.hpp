@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -20,16 +21,27 @@ namespace edgegate {
 
 struct journal_options {
     std::string path;
-    bool durability_full = true;  // synchronous=FULL, else NORMAL
-    std::uint64_t max_bytes = 256ull << 20;
-    duration max_age = std::chrono::hours(24 * 7);
+    bool durability_full = true;                    // synchronous=FULL, else NORMAL
+    std::uint64_t max_bytes = 256ull << 20;         // 0: no size limit
+    duration max_age = std::chrono::hours(24 * 7);  // 0: no age limit
 };
 
 // Raised for anything the journal cannot do: a foreign or corrupt file, I/O errors. The
-// message names the file.
+// message names the file. Errors that come from SQLite carry its extended result code, so the
+// caller can tell a full disk (worth retrying after retention made room) from the rest.
 class journal_error : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
+    journal_error(const std::string& what, int sqlite_code)
+        : std::runtime_error(what), sqlite_code_(sqlite_code) {}
+
+    // SQLite's extended result code; 0 when the error did not come from SQLite.
+    int sqlite_code() const noexcept { return sqlite_code_; }
+    bool disk_full() const noexcept { return (sqlite_code_ & 0xff) == sqlite_full_; }
+
+  private:
+    static constexpr int sqlite_full_ = 13;  // SQLITE_FULL, without sqlite3.h in every user
+    int sqlite_code_ = 0;
 };
 
 // The name of the forwarder's consumer cursor.
@@ -40,66 +52,96 @@ inline constexpr const char* forwarder_cursor = "mqtt";
 // posts the highest contiguous delivered seq per lane, the writer persists it with its next
 // commit. Lock-free; any thread.
 class ack_mailbox {
-public:
+  public:
     void post(lane l, std::int64_t seq) { acked_[static_cast<int>(l)].store(seq); }
     std::int64_t get(lane l) const { return acked_[static_cast<int>(l)].load(); }
 
-private:
+  private:
     std::array<std::atomic<std::int64_t>, lane_count> acked_{};
 };
 
 // The SQLite journal's writer side: the single writer connection, owned by one thread (the
 // pipeline thread while running; main before and after it). See JOURNAL.md for guarantees.
+// Every method may block on disk I/O (an fsync per commit with durability full).
 class journal_writer {
-public:
+  public:
     // Opens or creates the journal. Checks application_id and schema version without scanning
     // the file; a foreign or corrupt file throws journal_error naming it and is never written.
-    // Migrates older schema versions.
+    // Migrates older schema versions. The folder must exist.
     explicit journal_writer(journal_options opts);
+    // Closes the connection; a transaction still open is rolled back.
     ~journal_writer();
     journal_writer(const journal_writer&) = delete;
     journal_writer& operator=(const journal_writer&) = delete;
 
     // Group commit: begin(), append() any number of times, commit(). commit() makes the
     // events durable (per `durability`) and then notifies subscribers. Writer thread only.
+    // A journal_error from any call inside the transaction (append, save_cursor, commit) rolls
+    // the whole transaction back: none of its events is stored and its seqs are handed out
+    // again. The writer is usable again right away; retrying the batch is the caller's call.
     void begin();
     std::int64_t append(const event& ev);  // returns the event's seq
     void commit();
 
     // Persists the consumer cursor for `lane` (all rows of that lane with seq <= `seq` are
-    // delivered). Must be called inside begin()/commit() or it opens its own transaction.
+    // delivered). Inside begin()/commit() it is part of that transaction; outside, it commits
+    // on its own. A cursor never moves backwards: a lower `seq` than the stored one is ignored,
+    // so a mailbox that still reads 0 after a restart cannot rewind delivery.
     void save_cursor(const std::string& consumer, lane l, std::int64_t seq);
 
     // Applies max_bytes / max_age: removes delivered rows first, then the oldest undelivered
     // readings, alerts last. Returns how many *undelivered* events were removed (the caller
-    // announces them with a status event). Writer thread, outside a transaction.
+    // announces them with a status event). Writer thread, outside a transaction. Cheap when
+    // there is nothing to do (a few index lookups), so calling it about once a second is fine.
+    // After a disk-full error the next call also makes room below max_bytes (JOURNAL.md). It
+    // throws journal_error too, e.g. when the disk is too full even for the deletions.
     std::int64_t enforce_retention(timestamp now);
 
-    // The last committed seq (0 when empty). Any thread.
-    std::int64_t committed_seq() const { return committed_seq_.load(); }
+    // The highest seq committed so far (0 for a new journal). It only grows: retention removing
+    // rows does not lower it, and a reopened journal continues after it. Any thread.
+    std::int64_t committed_seq() const { return committed_seq_.load(std::memory_order_acquire); }
 
-    // `fn` is called on the writer thread after every commit. Register before the writer
-    // starts appending; the callback must not block.
+    // `fn` is called on the writer thread after every commit(). Register before the writer
+    // starts appending; the callback must neither block nor throw.
     void on_commit(std::function<void()> fn);
 
     const std::string& path() const { return opts_.path; }
 
-private:
+  private:
     void exec(const char* sql);
+    void abandon_transaction(const journal_error& cause);
+    void note_disk_full();
+    class relaxed_sync;
+    template <typename Fn>
+    void in_own_transaction(relaxed_sync& sync, Fn&& fn);
+    std::uint64_t bytes_used();
+    std::int64_t saved_cursor(const char* consumer, lane l);
+    void expire_delivered(relaxed_sync& sync, lane l, std::int64_t delivered,
+                          std::int64_t cutoff_ms);
+    std::int64_t delete_oldest(relaxed_sync& sync, lane l, std::int64_t through_seq,
+                               bool undelivered, std::int64_t rows);
 
     journal_options opts_;
     sqlite3* db_ = nullptr;
     struct statements;
     std::unique_ptr<statements> stmts_;
     bool in_tx_ = false;
+    std::int64_t pending_seq_ = 0;  // the last seq appended in the open transaction
+    // After a disk-full error: the size the journal held then, which becomes its limit, and a
+    // request for the next enforce_retention() to free room even below max_bytes.
+    std::uint64_t room_cap_ = 0;
+    bool room_wanted_ = false;
     std::atomic<std::int64_t> committed_seq_{0};
     std::vector<std::function<void()>> on_commit_;
 };
 
-// A reader connection (WAL lets readers run beside the writer). One per thread.
+// A reader connection (WAL lets readers run beside the writer). One per thread. Each call is
+// its own read transaction, so it sees everything committed before it and never holds the WAL
+// back between calls. Calls do not wait for the writer.
 class journal_reader {
-public:
-    // Opens an existing journal read-only (throws journal_error when it is not one).
+  public:
+    // Opens an existing journal read-only (throws journal_error when it is not one, or when it
+    // has a schema version other than the current one: the writer migrates, readers do not).
     explicit journal_reader(const std::string& path);
     ~journal_reader();
     journal_reader(const journal_reader&) = delete;
@@ -114,28 +156,36 @@ public:
     struct lane_stats {
         std::int64_t events = 0;       // rows stored in this lane
         std::int64_t undelivered = 0;  // rows after the forwarder's cursor
-        std::int64_t cursor = 0;
-        std::int64_t last_seq = 0;
+        std::int64_t cursor = 0;       // the forwarder's cursor
+        std::int64_t last_seq = 0;     // highest seq stored in this lane (0: none)
         std::optional<timestamp> oldest_undelivered;
     };
+    // One consistent snapshot. Fast on a large journal: index lookups, and counts over the
+    // lane index only.
     struct stats {
         std::array<lane_stats, lane_count> lanes;
-        std::int64_t first_seq = 0;
-        std::int64_t last_seq = 0;
+        std::int64_t first_seq = 0;      // oldest row still stored (0: none)
+        std::int64_t last_seq = 0;       // highest seq ever committed, even if retention removed it
         std::int64_t dropped_total = 0;  // undelivered events ever removed by retention
         std::uint64_t bytes_used = 0;    // pages in use * page size
-        std::uint64_t file_bytes = 0;
+        std::uint64_t file_bytes = 0;    // the database file, without its -wal
         int schema_version = 0;
-        std::optional<timestamp> last_event;
+        std::optional<timestamp> last_event;  // ts of the newest stored row
     };
     stats read_stats();
 
-    // PRAGMA integrity_check; returns "ok" or the problems found.
+    // PRAGMA integrity_check: reads the whole file, so it is for `status --verify`, not for
+    // start-up. Returns "ok" or the problems found, one per line.
     std::string integrity_check();
 
-private:
+  private:
+    void open(bool immutable);
+    void close();
+
     sqlite3* db_ = nullptr;
     std::string path_;
+    struct statements;
+    std::unique_ptr<statements> stmts_;
 };
 
 }  // namespace edgegate

@@ -68,6 +68,20 @@ void pipeline::save_acks() {
     journal_.commit();
 }
 
+void pipeline::apply_retention(std::vector<event>& batch) {
+    try {
+        const std::int64_t dropped = journal_.enforce_retention(wall_clock::now());
+        if (dropped > 0) {
+            spdlog::warn("journal full: {} undelivered events dropped by retention", dropped);
+            batch.push_back(make_status_event("dropped", wall_clock::now(),
+                                              "\"count\":" + std::to_string(dropped)));
+        }
+    } catch (const journal_error& e) {
+        // Not fatal: the commit that follows reports a journal that stays broken.
+        spdlog::error("journal retention failed: {}", e.what());
+    }
+}
+
 // One transaction: the batch and the latest acks. On failure the batch is kept for a retry.
 void pipeline::commit_batch(std::vector<event>& batch) {
     for (int attempt = 1;; ++attempt) {
@@ -92,11 +106,7 @@ void pipeline::commit_batch(std::vector<event>& batch) {
             }
             if (channel_.finished() && attempt >= shutdown_attempts) throw;
             // Room may come back from retention (a full disk) or from outside.
-            const std::int64_t dropped = journal_.enforce_retention(wall_clock::now());
-            if (dropped > 0) {
-                batch.push_back(make_status_event("dropped", wall_clock::now(),
-                                                  "\"count\":" + std::to_string(dropped)));
-            }
+            apply_retention(batch);
             std::this_thread::sleep_for(retry_wait);
         }
     }
@@ -124,12 +134,7 @@ void pipeline::run() {
         const auto now = std::chrono::steady_clock::now();
         if (now >= next_retention) {
             next_retention = now + retention_every;
-            const std::int64_t dropped = journal_.enforce_retention(wall_clock::now());
-            if (dropped > 0) {
-                spdlog::warn("journal full: {} undelivered events dropped by retention", dropped);
-                batch.push_back(make_status_event("dropped", wall_clock::now(),
-                                                  "\"count\":" + std::to_string(dropped)));
-            }
+            apply_retention(batch);
         }
         if (!batch.empty() || acks_changed()) commit_batch(batch);
         if (readings.empty() && channel_.finished()) return;

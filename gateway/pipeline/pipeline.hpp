@@ -36,6 +36,8 @@ public:
 private:
     void run();
     void commit_batch(std::vector<event>& batch);
+    // Applies max_bytes/max_age; announces undelivered drops with a status event in `batch`.
+    void apply_retention(std::vector<event>& batch);
     bool acks_changed() const;
 
     journal_section cfg_;

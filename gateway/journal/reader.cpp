@@ -1,0 +1,209 @@
+#include <sys/stat.h>
+
+#include <cctype>
+#include <cstdio>
+
+#include "gateway/journal/journal.hpp"
+#include "gateway/journal/sqlite.hpp"
+
+namespace edgegate {
+
+using namespace journal_detail;
+
+struct journal_reader::statements {
+    statements(sqlite3* db, const std::string& path)
+        : begin(db, path, "read snapshot", "BEGIN"),
+          end(db, path, "read snapshot", "COMMIT"),
+          read_after(db, path, "read after cursor",
+                     "SELECT seq, kind, retain, ts_ms, topic, body FROM events "
+                     "WHERE lane = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"),
+          cursor(db, path, "read cursor",
+                 "SELECT seq FROM cursors WHERE consumer = ?1 AND lane = ?2"),
+          lane_rows(db, path, "stats", "SELECT count(*) FROM events WHERE lane = ?1"),
+          lane_after(db, path, "stats", "SELECT count(*) FROM events WHERE lane = ?1 AND seq > ?2"),
+          lane_first_after(db, path, "stats",
+                           "SELECT ts_ms FROM events WHERE lane = ?1 AND seq > ?2 "
+                           "ORDER BY seq LIMIT 1"),
+          lane_last(db, path, "stats",
+                    "SELECT seq FROM events WHERE lane = ?1 ORDER BY seq DESC LIMIT 1"),
+          first(db, path, "stats", "SELECT seq FROM events ORDER BY seq LIMIT 1"),
+          last(db, path, "stats", "SELECT seq, ts_ms FROM events ORDER BY seq DESC LIMIT 1"),
+          last_assigned(db, path, "stats", "SELECT seq FROM sqlite_sequence WHERE name = 'events'"),
+          dropped(db, path, "stats", "SELECT value FROM counters WHERE name = 'dropped_total'"),
+          version(db, path, "stats", "SELECT value FROM meta WHERE key = 'schema_version'"),
+          space(db, path, "stats",
+                "SELECT page_count, freelist_count, page_size "
+                "FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()") {}
+
+    statement begin, end, read_after, cursor;
+    statement lane_rows, lane_after, lane_first_after, lane_last, first, last, last_assigned,
+        dropped, version, space;
+};
+
+namespace {
+
+// A read-only connection on a WAL journal needs the -wal and -shm files. With the gateway
+// stopped they are gone, and a user who may not write the folder (`edgegate status` as another
+// user) cannot create them; SQLite then refuses with one of these.
+bool cannot_create_wal_index(int code) {
+    return (code & 0xff) == SQLITE_CANTOPEN || code == SQLITE_READONLY_DIRECTORY ||
+           code == SQLITE_READONLY_CANTINIT;
+}
+
+bool file_exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string file_uri(const std::string& path) {
+    std::string uri = "file:";
+    for (const unsigned char c : path) {
+        if (std::isalnum(c) || c == '/' || c == '.' || c == '-' || c == '_' || c == '~') {
+            uri += static_cast<char>(c);
+        } else {
+            char hex[4];
+            std::snprintf(hex, sizeof hex, "%%%02X", c);
+            uri += hex;
+        }
+    }
+    return uri;
+}
+
+// The first column of a statement that yields one row or none; nullopt for none or NULL.
+std::optional<std::int64_t> single(statement& s, std::optional<std::int64_t> bind_lane = {},
+                                   std::optional<std::int64_t> bind_seq = {}) {
+    query q(s);
+    if (bind_lane) q.bind(1, *bind_lane);
+    if (bind_seq) q.bind(2, *bind_seq);
+    if (!q.step() || q.is_null(0)) return std::nullopt;
+    return q.int64(0);
+}
+
+}  // namespace
+
+// Without a -wal file the gateway is stopped and the database file alone is complete, so
+// reading it as immutable (no WAL, no locks, no files created) is exact. With a -wal present
+// that would miss committed events, so only a normal connection will do then.
+journal_reader::journal_reader(const std::string& path) : path_(path) {
+    if (inspect_file(path_) == file_state::missing) throw_error(path_, "no such file");
+    // A read-only connection to a WAL database creates -wal and -shm beside it and cannot
+    // remove them; a file that is not a journal is refused before that can happen.
+    if (!file_exists(path_ + "-wal")) open(true);
+    try {
+        open(false);
+    } catch (const journal_error& e) {
+        if (!cannot_create_wal_index(e.sqlite_code()) || file_exists(path_ + "-wal")) throw;
+        open(true);
+    }
+}
+
+journal_reader::~journal_reader() { close(); }
+
+void journal_reader::close() {
+    stmts_.reset();
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+}
+
+void journal_reader::open(bool immutable) {
+    close();
+    db_ = immutable ? open_connection(path_, file_uri(path_) + "?immutable=1",
+                                      SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
+                    : open_connection(path_, path_, SQLITE_OPEN_READONLY);
+    try {
+        const int version = probe_schema(db_, path_);
+        if (version == 0) throw_error(path_, "not an edgegate journal: an empty database");
+        if (version != latest_schema_version()) {
+            throw_error(path_, "schema version " + std::to_string(version) +
+                                   " needs migrating; start the gateway on it once");
+        }
+        stmts_ = std::make_unique<statements>(db_, path_);
+    } catch (...) {
+        close();
+        throw;
+    }
+}
+
+std::vector<stored_event> journal_reader::read_after(lane l, std::int64_t after, int limit) {
+    std::vector<stored_event> out;
+    if (limit <= 0) return out;
+    out.reserve(static_cast<std::size_t>(limit));
+    query q(stmts_->read_after);
+    q.bind(1, static_cast<std::int64_t>(l)).bind(2, after).bind(3, std::int64_t{limit});
+    while (q.step()) {
+        const std::int64_t kind = q.int64(1);
+        if (kind < 0 || kind > static_cast<std::int64_t>(event_kind::status)) {
+            throw_error(path_, "damaged journal: event " + std::to_string(q.int64(0)) +
+                                   " has unknown kind " + std::to_string(kind));
+        }
+        stored_event& se = out.emplace_back();
+        se.seq = q.int64(0);
+        se.ev.kind = static_cast<event_kind>(kind);
+        se.ev.lane = l;
+        se.ev.retain = q.int64(2) != 0;
+        se.ev.ts = from_unix_ms(q.int64(3));
+        se.ev.topic = q.text(4);
+        se.ev.body = q.text(5);
+    }
+    return out;
+}
+
+std::int64_t journal_reader::cursor(const std::string& consumer, lane l) {
+    query q(stmts_->cursor);
+    q.bind(1, std::string_view(consumer)).bind(2, static_cast<std::int64_t>(l));
+    return q.step() ? q.int64(0) : 0;
+}
+
+journal_reader::stats journal_reader::read_stats() {
+    stats st;
+    // One read transaction, so the figures agree with each other while the writer goes on.
+    query(stmts_->begin).run();
+    try {
+        for (int i = 0; i < lane_count; ++i) {
+            lane_stats& ls = st.lanes[i];
+            const auto l = static_cast<lane>(i);
+            ls.cursor = cursor(forwarder_cursor, l);
+            ls.events = single(stmts_->lane_rows, i).value_or(0);
+            ls.undelivered = single(stmts_->lane_after, i, ls.cursor).value_or(0);
+            ls.last_seq = single(stmts_->lane_last, i).value_or(0);
+            if (const auto ts = single(stmts_->lane_first_after, i, ls.cursor)) {
+                ls.oldest_undelivered = from_unix_ms(*ts);
+            }
+        }
+        st.first_seq = single(stmts_->first).value_or(0);
+        st.last_seq = single(stmts_->last_assigned).value_or(0);
+        {
+            query q(stmts_->last);
+            if (q.step()) st.last_event = from_unix_ms(q.int64(1));
+        }
+        st.dropped_total = single(stmts_->dropped).value_or(0);
+        st.schema_version = static_cast<int>(single(stmts_->version).value_or(0));
+        {
+            query q(stmts_->space);
+            if (q.step()) {
+                st.bytes_used = static_cast<std::uint64_t>(q.int64(0) - q.int64(1)) *
+                                static_cast<std::uint64_t>(q.int64(2));
+            }
+        }
+        query(stmts_->end).run();
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
+    struct stat fst {};
+    if (::stat(path_.c_str(), &fst) == 0) st.file_bytes = static_cast<std::uint64_t>(fst.st_size);
+    return st;
+}
+
+std::string journal_reader::integrity_check() {
+    statement s(db_, path_, "integrity check", "PRAGMA integrity_check");
+    query q(s);
+    std::string result;
+    while (q.step()) {
+        if (!result.empty()) result += '\n';
+        result += q.text(0);
+    }
+    return result;
+}
+
+}  // namespace edgegate

@@ -1,0 +1,217 @@
+// Retention: the journal stays under max_bytes and drops delivered history older than max_age.
+// Order and reasons are in JOURNAL.md.
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include "gateway/journal/journal.hpp"
+#include "gateway/journal/sqlite.hpp"
+#include "gateway/journal/writer_statements.hpp"
+
+namespace edgegate {
+
+using namespace journal_detail;
+
+namespace {
+
+// Rows per DELETE: each batch is its own short transaction, so a big clean-up neither grows
+// the WAL by the whole amount nor holds one huge transaction.
+constexpr std::int64_t batch_rows = 500;
+// After a full disk the WAL can only be rewritten within the size it has, which after a restart
+// may be a few dozen pages: smaller batches, each followed by a checkpoint so the WAL starts
+// over instead of growing.
+constexpr std::int64_t full_disk_batch_rows = 50;
+
+// Retention runs once the journal is over its limit and then frees down to this share of it,
+// so that it does not run again after every commit.
+constexpr std::uint64_t target_percent = 90;
+
+constexpr std::int64_t no_limit = std::numeric_limits<std::int64_t>::max();
+
+constexpr std::array<lane, lane_count> undelivered_order = {lane::normal, lane::high};
+
+}  // namespace
+
+// Retention's deletions need no fsync of their own: the WAL is written in order, so the fsync of
+// the next event commit makes them durable too, and a power loss before it only brings rows
+// back (with their drop count, which changes in the same transaction). With durability full
+// that saves an fsync per batch. Switched on by the first deletion, back off on leaving.
+class journal_writer::relaxed_sync {
+  public:
+    explicit relaxed_sync(journal_writer& w) : w_(w) {}
+    ~relaxed_sync() {
+        if (engaged_) sqlite3_exec(w_.db_, "PRAGMA synchronous = FULL", nullptr, nullptr, nullptr);
+    }
+    relaxed_sync(const relaxed_sync&) = delete;
+    relaxed_sync& operator=(const relaxed_sync&) = delete;
+
+    void engage() {
+        if (engaged_ || !w_.opts_.durability_full) return;
+        w_.exec("PRAGMA synchronous = NORMAL");
+        engaged_ = true;
+    }
+
+  private:
+    journal_writer& w_;
+    bool engaged_ = false;
+};
+
+template <typename Fn>
+void journal_writer::in_own_transaction(relaxed_sync& sync, Fn&& fn) {
+    sync.engage();
+    query(stmts_->begin).run();
+    try {
+        fn();
+        query(stmts_->commit).run();
+    } catch (const journal_error& e) {
+        if (!sqlite3_get_autocommit(db_)) {
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        }
+        if (e.disk_full()) note_disk_full();
+        throw;
+    }
+}
+
+std::uint64_t journal_writer::bytes_used() {
+    query q(stmts_->space);
+    if (!q.step()) return 0;
+    return static_cast<std::uint64_t>(q.int64(0) - q.int64(1)) *
+           static_cast<std::uint64_t>(q.int64(2));
+}
+
+std::int64_t journal_writer::saved_cursor(const char* consumer, lane l) {
+    query q(stmts_->load_cursor);
+    q.bind(1, std::string_view(consumer)).bind(2, static_cast<std::int64_t>(l));
+    return q.step() ? q.int64(0) : 0;
+}
+
+// Removes the delivered rows at the head of the lane that are older than the cutoff. Stops at
+// the first younger row: timestamps come from the sources and may step back, and looking past
+// it would mean scanning the whole delivered history on every call.
+void journal_writer::expire_delivered(relaxed_sync& sync, lane l, std::int64_t delivered,
+                                      std::int64_t cutoff_ms) {
+    while (true) {
+        std::int64_t last_old = 0;
+        std::int64_t seen = 0;
+        bool reached_young = false;
+        {
+            query q(stmts_->lane_run);
+            q.bind(1, static_cast<std::int64_t>(l)).bind(2, delivered).bind(3, batch_rows);
+            while (q.step()) {
+                ++seen;
+                if (q.int64(1) >= cutoff_ms) {
+                    reached_young = true;
+                    break;
+                }
+                last_old = q.int64(0);
+            }
+        }
+        if (last_old > 0) {
+            in_own_transaction(sync, [&] {
+                query(stmts_->delete_through)
+                    .bind(1, static_cast<std::int64_t>(l))
+                    .bind(2, last_old)
+                    .run();
+            });
+        }
+        if (reached_young || seen < batch_rows) return;
+    }
+}
+
+std::int64_t journal_writer::delete_oldest(relaxed_sync& sync, lane l, std::int64_t through_seq,
+                                           bool undelivered, std::int64_t rows) {
+    std::int64_t removed = 0;
+    in_own_transaction(sync, [&] {
+        query(stmts_->delete_oldest)
+            .bind(1, static_cast<std::int64_t>(l))
+            .bind(2, through_seq)
+            .bind(3, rows)
+            .run();
+        removed = sqlite3_changes64(db_);
+        if (undelivered && removed > 0) query(stmts_->add_dropped).bind(1, removed).run();
+    });
+    return removed;
+}
+
+std::int64_t journal_writer::enforce_retention(timestamp now) {
+    if (in_tx_) throw std::logic_error("journal_writer::enforce_retention inside a transaction");
+
+    std::array<std::int64_t, lane_count> delivered{};
+    for (int i = 0; i < lane_count; ++i) {
+        delivered[i] = saved_cursor(forwarder_cursor, static_cast<lane>(i));
+    }
+
+    relaxed_sync sync(*this);
+    if (opts_.max_age.count() > 0) {
+        const std::int64_t cutoff_ms = to_unix_ms(now) - opts_.max_age.count();
+        for (int i = 0; i < lane_count; ++i) {
+            expire_delivered(sync, static_cast<lane>(i), delivered[i], cutoff_ms);
+        }
+    }
+
+    std::uint64_t limit = opts_.max_bytes > 0 ? opts_.max_bytes : room_cap_;
+    if (room_cap_ > 0) limit = std::min(limit, room_cap_);
+    if (limit == 0) return 0;
+    // Stays set until a pass succeeds: a pass that fails on the full disk is tried again.
+    const bool making_room = room_wanted_;
+    if (!making_room && bytes_used() <= limit) return 0;
+    const std::uint64_t target = limit / 100 * target_percent;
+    const std::int64_t rows = making_room ? full_disk_batch_rows : batch_rows;
+    const auto remove = [&](lane l, std::int64_t through_seq, bool undelivered) {
+        if (making_room) {
+            sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        }
+        return delete_oldest(sync, l, through_seq, undelivered, rows);
+    };
+
+    // 1. Delivered rows, oldest first across the lanes.
+    std::int64_t history_removed = 0;
+    while (bytes_used() > target) {
+        std::optional<lane> oldest;
+        std::int64_t oldest_seq = no_limit;
+        for (int i = 0; i < lane_count; ++i) {
+            query q(stmts_->lane_head);
+            q.bind(1, std::int64_t{i});
+            if (q.step() && q.int64(0) <= delivered[i] && q.int64(0) < oldest_seq) {
+                oldest = static_cast<lane>(i);
+                oldest_seq = q.int64(0);
+            }
+        }
+        if (!oldest) break;
+        history_removed += remove(*oldest, delivered[static_cast<int>(*oldest)], false);
+    }
+
+    // 2. Undelivered readings, oldest first; 3. then the high lane (alerts, status events). All
+    // delivered rows are gone by now, so every row removed here is a dropped event.
+    std::int64_t dropped = 0;
+    for (const lane l : undelivered_order) {
+        while (bytes_used() > target) {
+            const std::int64_t removed = remove(l, no_limit, true);
+            if (removed == 0) break;
+            dropped += removed;
+        }
+    }
+    if (making_room) {
+        // Leaves the WAL empty for the caller's retry, too.
+        sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        room_wanted_ = false;
+    }
+
+    if (history_removed > 0) {
+        spdlog::debug("journal {}: retention removed {} delivered rows", opts_.path,
+                      history_removed);
+    }
+    if (dropped > 0) {
+        spdlog::warn("journal {}: full ({} limit); dropped {} undelivered events", opts_.path,
+                     format_size(limit), dropped);
+    }
+    return dropped;
+}
+
+}  // namespace edgegate
