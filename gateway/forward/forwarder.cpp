@@ -1,1 +1,563 @@
-// placeholder: replaced by its owner
+#include "gateway/forward/forwarder.hpp"
+
+#include <mqtt/async_client.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "gateway/core/payload.hpp"
+#include "gateway/forward/backoff.hpp"
+
+namespace edgegate {
+
+namespace {
+
+// A safety net only: commits wake the thread through notify(), acks through their callbacks.
+constexpr auto idle_poll = std::chrono::seconds(1);
+// An unreachable host (no RST) fails a connect only after this; a refused one fails at once.
+constexpr auto connect_timeout = std::chrono::seconds(10);
+// How often a pending connect looks at stop().
+constexpr auto connect_poll = std::chrono::milliseconds(100);
+// The offline status and the DISCONNECT at stop(), each.
+constexpr auto farewell_timeout = std::chrono::seconds(2);
+
+using seconds_f = std::chrono::duration<double>;
+
+std::string status_json(std::string_view state, std::string_view gateway,
+                        const std::string* version) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    w.Key("state");
+    w.String(state.data(), static_cast<rapidjson::SizeType>(state.size()));
+    w.Key("gateway");
+    w.String(gateway.data(), static_cast<rapidjson::SizeType>(gateway.size()));
+    if (version != nullptr) {
+        w.Key("version");
+        w.String(version->data(), static_cast<rapidjson::SizeType>(version->size()));
+    }
+    const std::string ts = format_iso8601(wall_clock::now());
+    w.Key("ts");
+    w.String(ts.data(), static_cast<rapidjson::SizeType>(ts.size()));
+    w.EndObject();
+    return {buf.GetString(), buf.GetSize()};
+}
+
+const char* protocol_name(int version) { return version == 5 ? "MQTT 5" : "MQTT 3.1.1"; }
+
+}  // namespace
+
+// Threads: the forwarder thread owns the journal reader and the Paho client calls (connect,
+// publish, disconnect); Paho's threads deliver the token and connection-lost callbacks; main
+// calls notify() (via the writer thread), stop() and stats(). Everything shared is guarded by
+// mutex_, which is never held across a call into Paho (Paho may hold its own lock while it
+// calls back into us).
+struct forwarder::impl : mqtt::iaction_listener {
+    impl(const mqtt_section& cfg, std::string gateway_id, std::string journal_path,
+         ack_mailbox& acks, std::string version);
+    ~impl() override;
+
+    void run();
+    bool connect(std::string& error);
+    void on_connected();
+    void pump(journal_reader& reader);
+    bool publish_event(const stored_event& se);
+    void drop_link(std::string reason);
+    void reset_window();
+    void wait_before_retry(backoff& delays, journal_reader* reader);
+    void confirm_drained(journal_reader& reader);
+    void farewell();
+    void end_catch_up(std::int64_t delivered);
+
+    // Delivery tokens (Paho's threads).
+    void on_success(const mqtt::token& tok) override;
+    void on_failure(const mqtt::token& tok) override;
+
+    struct in_flight {
+        std::int64_t seq;
+        bool done;
+    };
+    struct lane_state {
+        std::int64_t acked = 0;  // every event of the lane up to here was delivered
+        std::int64_t read = 0;   // the last seq handed to Paho on this connection
+        std::int64_t max_sent = 0;
+        std::deque<in_flight> window;  // in seq order
+    };
+    struct pending_publish {
+        lane l;
+        std::int64_t seq;
+    };
+
+    const mqtt_section cfg_;
+    const std::string gateway_;
+    const std::string journal_path_;
+    const std::string version_;
+    ack_mailbox& acks_;
+    const std::string status_topic_;
+    const std::size_t window_;
+    const std::size_t refill_mark_;  // free slots worth a journal read while a backlog remains
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_cv_;  // the forwarder thread waits here
+    std::condition_variable idle_cv_;  // stop() waits here
+    bool wake_ = true;                 // something may be committed that was not read yet
+    bool more_ = false;                // the last read filled the window: a backlog remains
+    bool link_up_ = false;
+    std::string link_error_;
+    bool draining_ = false;  // stop() waits for everything to be acknowledged
+    bool drained_ = false;
+    bool stopping_ = false;
+    std::array<lane_state, lane_count> lanes_;
+    // Publishes of the current connection by id (the token's user context). Ids are never
+    // reused, and the map is emptied when a connection ends, so a late callback from an earlier
+    // connection finds nothing and is ignored.
+    std::unordered_map<std::uintptr_t, pending_publish> pending_;
+    std::uintptr_t next_id_ = 1;
+    std::int64_t acked_since_connect_ = 0;
+    forwarder_stats stats_;
+
+    // Forwarder thread only: the catch-up after a connect ends at the first idle moment.
+    bool catching_up_ = false;
+    bool report_catch_up_ = false;
+    std::chrono::steady_clock::time_point connected_at_;
+
+    // Last: destroyed first, so no Paho callback runs into members already gone.
+    std::unique_ptr<mqtt::async_client> client_;
+    std::thread thread_;
+};
+
+forwarder::impl::impl(const mqtt_section& cfg, std::string gateway_id, std::string journal_path,
+                      ack_mailbox& acks, std::string version)
+    : cfg_(cfg),
+      gateway_(std::move(gateway_id)),
+      journal_path_(std::move(journal_path)),
+      version_(std::move(version)),
+      acks_(acks),
+      status_topic_(full_topic(cfg_.topic_prefix, gateway_, "status")),
+      window_(static_cast<std::size_t>(std::max(cfg_.window, 1))),
+      refill_mark_(std::max<std::size_t>(window_ / 4, 1)) {
+    // No Paho persistence: the journal is the persistence, and whatever was in flight is sent
+    // again from it after a reconnect.
+    mqtt::create_options create(cfg_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
+    client_ = std::make_unique<mqtt::async_client>(cfg_.uri, cfg_.client_id, create, nullptr);
+    client_->set_connection_lost_handler([this](const std::string& cause) {
+        drop_link(cause.empty() ? "connection lost" : "connection lost: " + cause);
+    });
+    // MQTT 5 brokers may say why they close the connection.
+    client_->set_disconnected_handler([this](const mqtt::properties&, mqtt::ReasonCode rc) {
+        drop_link("disconnected by the broker (reason " + std::to_string(static_cast<int>(rc)) +
+                  ")");
+    });
+}
+
+forwarder::impl::~impl() = default;
+
+void forwarder::impl::drop_link(std::string reason) {
+    std::lock_guard lock(mutex_);
+    if (!link_up_) return;
+    link_up_ = false;
+    link_error_ = std::move(reason);
+    wake_cv_.notify_all();
+}
+
+void forwarder::impl::on_success(const mqtt::token& tok) {
+    const auto id = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
+    std::lock_guard lock(mutex_);
+    const auto it = pending_.find(id);
+    if (it == pending_.end()) return;
+    const auto [l, seq] = it->second;
+    pending_.erase(it);
+    lane_state& ls = lanes_[static_cast<int>(l)];
+    const auto w = std::lower_bound(ls.window.begin(), ls.window.end(), seq,
+                                    [](const in_flight& f, std::int64_t s) { return f.seq < s; });
+    if (w != ls.window.end() && w->seq == seq) w->done = true;
+    // The cursor moves only over a contiguous run of deliveries.
+    bool advanced = false;
+    while (!ls.window.empty() && ls.window.front().done) {
+        ls.acked = ls.window.front().seq;
+        ls.window.pop_front();
+        advanced = true;
+    }
+    if (advanced) acks_.post(l, ls.acked);
+    ++stats_.published;
+    ++acked_since_connect_;
+    if (pending_.empty()) {
+        // Nothing in flight: look once more, to confirm the journal is drained (catch-up over,
+        // or stop() may go on).
+        wake_ = true;
+        wake_cv_.notify_all();
+    } else if (window_ - pending_.size() == refill_mark_) {
+        wake_cv_.notify_all();
+    }
+}
+
+void forwarder::impl::on_failure(const mqtt::token& tok) {
+    const auto id = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
+    std::int64_t seq = 0;
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = pending_.find(id);
+        if (it == pending_.end()) return;
+        seq = it->second.seq;
+    }
+    drop_link("delivery of seq " + std::to_string(seq) + " failed (return code " +
+              std::to_string(tok.get_return_code()) + ", reason " +
+              std::to_string(static_cast<int>(tok.get_reason_code())) + ")");
+}
+
+bool forwarder::impl::connect(std::string& error) {
+    mqtt::connect_options opts;
+    opts.set_keep_alive_interval(cfg_.keepalive);
+    opts.set_connect_timeout(connect_timeout);
+    // Our own reconnect loop decides when and logs how; Paho's would retry behind our back.
+    opts.set_automatic_reconnect(false);
+    // paho-mqtt-c 1.3.12 stalls about 1 s when its in-flight window is full (DESIGN.md), so
+    // ours must never reach it.
+    opts.set_max_inflight(static_cast<int>(2 * window_ + 16));
+    opts.set_will(
+        mqtt::will_options(status_topic_, status_json("offline", gateway_, nullptr), 1, true));
+    // A clean session: the broker's copy of our in-flight messages is worthless to us, since
+    // everything unacknowledged is re-sent from the journal anyway.
+    if (cfg_.version == 5) {
+        opts.set_mqtt_version(MQTTVERSION_5);
+        opts.set_clean_start(true);
+    } else {
+        opts.set_clean_session(true);
+        opts.set_mqtt_version(MQTTVERSION_3_1_1);
+    }
+    try {
+        const auto tok = client_->connect(opts);
+        while (!tok->wait_for(connect_poll)) {
+            std::lock_guard lock(mutex_);
+            if (stopping_) {
+                error = "stopped while connecting";
+                return false;
+            }
+        }
+        return true;
+    } catch (const mqtt::exception& e) {
+        error = e.what();
+        return false;
+    }
+}
+
+void forwarder::impl::reset_window() {
+    pending_.clear();
+    for (auto& ls : lanes_) {
+        ls.window.clear();
+        ls.read = ls.acked;
+    }
+    more_ = false;
+}
+
+void forwarder::impl::on_connected() {
+    {
+        std::lock_guard lock(mutex_);
+        reset_window();
+        link_up_ = true;
+        link_error_.clear();
+        wake_ = true;
+        acked_since_connect_ = 0;
+        stats_.connected = true;
+    }
+    try {
+        client_->publish(status_topic_, status_json("online", gateway_, &version_), 1, true);
+    } catch (const mqtt::exception& e) {
+        drop_link(std::string("publishing the online status failed: ") + e.what());
+    }
+}
+
+bool forwarder::impl::publish_event(const stored_event& se) {
+    auto msg =
+        mqtt::make_message(full_topic(cfg_.topic_prefix, gateway_, se.ev.topic),
+                           finalize_payload(se.seq, gateway_, se.ev.body), cfg_.qos, se.ev.retain);
+    std::uintptr_t id = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (!link_up_) return false;
+        // Registered before Paho has it: its callback may run before publish() returns.
+        id = next_id_++;
+        pending_.emplace(id, pending_publish{se.ev.lane, se.seq});
+        lane_state& ls = lanes_[static_cast<int>(se.ev.lane)];
+        ls.window.push_back({se.seq, false});
+        ls.read = se.seq;
+        if (se.seq <= ls.max_sent) {
+            ++stats_.resent;
+        } else {
+            ls.max_sent = se.seq;
+        }
+    }
+    try {
+        client_->publish(std::move(msg), reinterpret_cast<void*>(id), *this);
+        return true;
+    } catch (const mqtt::exception& e) {
+        drop_link("publish of seq " + std::to_string(se.seq) + " failed: " + e.what());
+        return false;
+    }
+}
+
+// Keeps the window full while the link is up: high lane first, then the normal lane, each from
+// where this connection has read so far. Returns when the link is down or stop() is final.
+void forwarder::impl::pump(journal_reader& reader) {
+    while (true) {
+        std::size_t free = 0;
+        std::array<std::int64_t, lane_count> from{};
+        {
+            std::unique_lock lock(mutex_);
+            const auto ready = [&] {
+                const std::size_t slots = window_ - pending_.size();
+                return stopping_ || !link_up_ ||
+                       (slots > 0 && (wake_ || (more_ && slots >= refill_mark_)));
+            };
+            if (!wake_cv_.wait_for(lock, idle_poll, ready)) wake_ = true;
+            if (stopping_ || !link_up_) return;
+            free = window_ - pending_.size();
+            if (free == 0) continue;
+            wake_ = false;
+            for (int l = 0; l < lane_count; ++l) from[l] = lanes_[l].read;
+        }
+
+        // The journal is read outside the lock: acks keep flowing meanwhile.
+        auto batch = reader.read_after(lane::high, from[0], static_cast<int>(free));
+        if (batch.size() < free) {
+            auto normal =
+                reader.read_after(lane::normal, from[1], static_cast<int>(free - batch.size()));
+            batch.insert(batch.end(), std::make_move_iterator(normal.begin()),
+                         std::make_move_iterator(normal.end()));
+        }
+        std::int64_t delivered = 0;
+        {
+            std::lock_guard lock(mutex_);
+            more_ = batch.size() == free;
+            if (batch.empty() && pending_.empty()) {
+                // Idle: everything committed is acknowledged.
+                if (draining_ && !drained_) {
+                    drained_ = true;
+                    idle_cv_.notify_all();
+                }
+                delivered = acked_since_connect_;
+            }
+        }
+        if (batch.empty()) {
+            if (delivered > 0 && catching_up_) end_catch_up(delivered);
+            continue;
+        }
+        for (const auto& se : batch) {
+            if (!publish_event(se)) return;
+        }
+    }
+}
+
+// While disconnected: waits out the delay, which stop() may cut short; and once nothing is left
+// to deliver, stop() need not wait for a broker that may never come back.
+void forwarder::impl::wait_before_retry(backoff& delays, journal_reader* reader) {
+    const auto until = std::chrono::steady_clock::now() + delays.next();
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+        if (draining_ && !drained_ && reader != nullptr) {
+            lock.unlock();
+            confirm_drained(*reader);
+            lock.lock();
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= until) return;
+        // While draining, look at the journal again every poll; otherwise only stop() (or the
+        // start of a drain) interrupts the delay.
+        const bool was_draining = draining_;
+        const auto next = was_draining ? std::min(until, now + idle_poll) : until;
+        wake_cv_.wait_until(lock, next, [&] { return stopping_ || draining_ != was_draining; });
+    }
+}
+
+void forwarder::impl::confirm_drained(journal_reader& reader) {
+    std::array<std::int64_t, lane_count> acked{};
+    {
+        std::lock_guard lock(mutex_);
+        for (int l = 0; l < lane_count; ++l) acked[l] = lanes_[l].acked;
+    }
+    for (int l = 0; l < lane_count; ++l) {
+        if (!reader.read_after(static_cast<lane>(l), acked[l], 1).empty()) return;
+    }
+    std::lock_guard lock(mutex_);
+    drained_ = true;
+    idle_cv_.notify_all();
+}
+
+// A catch-up is reported when it followed an outage or moved more than a window's worth;
+// the trickle right after a routine start is not news.
+void forwarder::impl::end_catch_up(std::int64_t delivered) {
+    catching_up_ = false;
+    if (!report_catch_up_ && delivered <= static_cast<std::int64_t>(window_)) return;
+    spdlog::info("mqtt: caught up: {} events in {:.1f} s", delivered,
+                 seconds_f(std::chrono::steady_clock::now() - connected_at_).count());
+}
+
+void forwarder::impl::farewell() {
+    try {
+        if (!client_->is_connected()) return;
+        client_->publish(status_topic_, status_json("offline", gateway_, nullptr), 1, true)
+            ->wait_for(farewell_timeout);
+        client_->disconnect()->wait_for(farewell_timeout);
+        spdlog::info("mqtt: offline status published; disconnected");
+    } catch (const mqtt::exception& e) {
+        spdlog::warn("mqtt: clean disconnect failed: {}", e.what());
+    }
+}
+
+void forwarder::impl::run() {
+    backoff delays(cfg_.reconnect.min, cfg_.reconnect.max);
+    std::optional<journal_reader> reader;
+    bool ever_connected = false;
+    // An outage is logged once when it starts and once when it ends, not per attempt.
+    bool in_outage = false;
+    auto outage_start = std::chrono::steady_clock::now();
+    int attempts = 0;
+    const auto start_outage = [&](const std::string& why, const char* what) {
+        if (in_outage) return;
+        in_outage = true;
+        outage_start = std::chrono::steady_clock::now();
+        attempts = 0;
+        spdlog::warn("mqtt: {}: {}; retrying", what, why);
+    };
+    const auto drop_connection = [&] {
+        try {
+            if (client_->is_connected()) client_->disconnect(0)->wait_for(farewell_timeout);
+        } catch (const mqtt::exception&) {
+            // Already gone: that is what we are recovering from.
+        }
+    };
+
+    while (true) {
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_) break;
+        }
+        try {
+            if (!reader) {
+                reader.emplace(journal_path_);
+                std::lock_guard lock(mutex_);
+                for (int l = 0; l < lane_count; ++l) {
+                    auto& ls = lanes_[l];
+                    const auto persisted = reader->cursor(forwarder_cursor, static_cast<lane>(l));
+                    ls.acked = std::max({ls.acked, persisted, acks_.get(static_cast<lane>(l))});
+                    ls.read = ls.acked;
+                }
+            }
+            std::string error;
+            ++attempts;
+            if (!connect(error)) {
+                start_outage(error, "broker unreachable");
+                wait_before_retry(delays, &*reader);
+                continue;
+            }
+            delays.reset();
+            if (!ever_connected) {
+                spdlog::info("mqtt: connected to {} as {} ({})", cfg_.uri, cfg_.client_id,
+                             protocol_name(cfg_.version));
+            } else {
+                spdlog::info("mqtt: reconnected to {} after {:.1f} s ({} attempts)", cfg_.uri,
+                             seconds_f(std::chrono::steady_clock::now() - outage_start).count(),
+                             attempts);
+            }
+            catching_up_ = true;
+            report_catch_up_ = in_outage;
+            connected_at_ = std::chrono::steady_clock::now();
+            if (ever_connected) {
+                std::lock_guard lock(mutex_);
+                ++stats_.reconnects;
+            }
+            ever_connected = true;
+            in_outage = false;
+            on_connected();
+
+            pump(*reader);
+
+            std::string why;
+            {
+                std::lock_guard lock(mutex_);
+                stats_.connected = false;
+                link_up_ = false;
+                if (stopping_) break;
+                why = link_error_;
+                // Whatever is unacknowledged is read again on the next connection; callbacks
+                // still due for this one find nothing.
+                reset_window();
+            }
+            start_outage(why, "connection to the broker lost");
+            drop_connection();
+        } catch (const std::exception& e) {
+            // A journal error, or anything else: never leave the thread; reopen and retry.
+            {
+                std::lock_guard lock(mutex_);
+                stats_.connected = false;
+                link_up_ = false;
+                reset_window();
+            }
+            start_outage(e.what(), "forwarder error");
+            reader.reset();
+            drop_connection();
+            wait_before_retry(delays, nullptr);
+        }
+    }
+    farewell();
+}
+
+forwarder::forwarder(const mqtt_section& mqtt, std::string gateway_id, std::string journal_path,
+                     ack_mailbox& acks, std::string version)
+    : impl_(std::make_unique<impl>(mqtt, std::move(gateway_id), std::move(journal_path), acks,
+                                   std::move(version))) {}
+
+forwarder::~forwarder() { stop(std::chrono::milliseconds(0)); }
+
+void forwarder::start() {
+    impl_->thread_ = std::thread([this] {
+        try {
+            impl_->run();
+        } catch (const std::exception& e) {
+            spdlog::critical("mqtt: forwarder thread ended: {}", e.what());
+        }
+    });
+}
+
+void forwarder::notify() {
+    std::lock_guard lock(impl_->mutex_);
+    impl_->wake_ = true;
+    impl_->wake_cv_.notify_all();
+}
+
+void forwarder::stop(std::chrono::milliseconds grace) {
+    auto& m = *impl_;
+    if (!m.thread_.joinable()) return;
+    {
+        std::unique_lock lock(m.mutex_);
+        m.draining_ = true;
+        m.drained_ = false;
+        m.wake_ = true;
+        m.wake_cv_.notify_all();
+        if (!m.idle_cv_.wait_for(lock, grace, [&] { return m.drained_; })) {
+            spdlog::warn(
+                "mqtt: stopping with events unacknowledged after the {} ms grace; they stay in "
+                "the journal and are sent after the next start",
+                grace.count());
+        }
+        m.stopping_ = true;
+        m.wake_cv_.notify_all();
+    }
+    m.thread_.join();
+}
+
+forwarder_stats forwarder::stats() const {
+    std::lock_guard lock(impl_->mutex_);
+    return impl_->stats_;
+}
+
+}  // namespace edgegate

@@ -22,10 +22,16 @@ struct forwarder_stats {
 // at most `mqtt.window` publishes unacknowledged, and posts the contiguous acknowledged seq per
 // lane to `acks` (the writer thread persists it). On every (re)connect it resumes from the
 // acknowledged position, so whatever was in flight is sent again (at-least-once).
+// Status on `<prefix>/<gw>/status` (retained): {"state":"online","gateway":..,"version":..,"ts":..}
+// after every connect; {"state":"offline","gateway":..,"ts":..} published at stop() and set as
+// the last will (its ts is then the time of the connect that set it).
 class forwarder {
-public:
+  public:
+    // Main thread, before start(). No I/O: connecting and opening the journal reader happen on
+    // the forwarder's thread. `version` goes into the online status. Throws mqtt::exception
+    // when `mqtt.uri` is malformed.
     forwarder(const mqtt_section& mqtt, std::string gateway_id, std::string journal_path,
-              ack_mailbox& acks);
+              ack_mailbox& acks, std::string version = "unknown");
     ~forwarder();
     forwarder(const forwarder&) = delete;
     forwarder& operator=(const forwarder&) = delete;
@@ -40,7 +46,7 @@ public:
 
     forwarder_stats stats() const;
 
-private:
+  private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };

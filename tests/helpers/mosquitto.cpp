@@ -1,0 +1,112 @@
+#include "tests/helpers/mosquitto.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "tests/helpers/wait.hpp"
+
+namespace edgegate::test {
+namespace {
+
+constexpr const char* mosquitto_binary = "/usr/sbin/mosquitto";
+constexpr auto start_deadline = std::chrono::seconds(10);
+constexpr auto stop_deadline = std::chrono::seconds(10);
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+    for (auto pos = text.find(from); pos != std::string::npos;
+         pos = text.find(from, pos + to.size())) {
+        text.replace(pos, from.size(), to);
+    }
+}
+
+// Started as root, mosquitto drops to the `mosquitto` user before it writes its log and
+// persistence, so its folder must belong to that user.
+void hand_to_mosquitto_user(const std::string& dir) {
+    if (geteuid() != 0) return;
+    if (const passwd* pw = getpwnam("mosquitto"); pw != nullptr) {
+        if (chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+            throw std::runtime_error("chown " + dir + " to mosquitto failed");
+        }
+    }
+}
+
+bool accepts_connections(int port) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    return ok;
+}
+
+}  // namespace
+
+mosquitto_broker::mosquitto_broker(bool persistence) : port_(free_tcp_port()) {
+    std::string conf = read_file(std::string(EDGEGATE_FIXTURES) + "/mosquitto.conf.in");
+    if (conf.empty())
+        throw std::runtime_error("cannot read " EDGEGATE_FIXTURES "/mosquitto.conf.in");
+    replace_all(conf, "@PORT@", std::to_string(port_));
+    replace_all(conf, "@DIR@", dir_.path());
+    replace_all(conf, "@PERSISTENCE@", persistence ? "true" : "false");
+    std::ofstream(dir_.file("mosquitto.conf")) << conf;
+    hand_to_mosquitto_user(dir_.path());
+    start();
+}
+
+mosquitto_broker::~mosquitto_broker() = default;
+
+std::string mosquitto_broker::uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+
+void mosquitto_broker::start() {
+    if (running()) return;
+    process_ = std::make_unique<child_process>(
+        std::vector<std::string>{mosquitto_binary, "-c", dir_.file("mosquitto.conf")},
+        dir_.file("mosquitto.out"));
+    const bool up = wait_until([&] { return !process_->running() || accepts_connections(port_); },
+                               start_deadline);
+    if (!up || !process_->running()) {
+        const std::string log =
+            read_file(dir_.file("mosquitto.out")) + read_file(dir_.file("mosquitto.log"));
+        process_.reset();
+        throw std::runtime_error("mosquitto did not start on port " + std::to_string(port_) +
+                                 ":\n" + log);
+    }
+}
+
+void mosquitto_broker::kill() {
+    if (!process_) return;
+    process_->signal(SIGKILL);
+    process_->wait_exit(stop_deadline);
+    process_.reset();
+}
+
+void mosquitto_broker::stop() {
+    if (!process_) return;
+    process_->signal(SIGTERM);
+    if (!process_->wait_exit(stop_deadline)) process_->signal(SIGKILL);
+    process_.reset();
+}
+
+bool mosquitto_broker::running() { return process_ && process_->running(); }
+
+}  // namespace edgegate::test
