@@ -146,16 +146,18 @@ forwarder::impl::impl(const mqtt_section& cfg, std::string gateway_id, std::stri
       window_(static_cast<std::size_t>(std::max(cfg_.window, 1))),
       refill_mark_(std::max<std::size_t>(window_ / 4, 1)) {
     // No Paho persistence: the journal is the persistence, and whatever was in flight is sent
-    // again from it after a reconnect.
-    mqtt::create_options create(cfg_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
+    // again from it after a reconnect. Paho refuses a publish (MQTTASYNC_MAX_BUFFERED_MESSAGES)
+    // while `maxBufferedMessages` (default 100) publishes wait in its queue, so the limit must
+    // sit above our window.
+    mqtt::create_options create(cfg_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1,
+                                static_cast<int>(2 * window_ + 16));
     client_ = std::make_unique<mqtt::async_client>(cfg_.uri, cfg_.client_id, create, nullptr);
     client_->set_connection_lost_handler([this](const std::string& cause) {
         drop_link(cause.empty() ? "connection lost" : "connection lost: " + cause);
     });
     // MQTT 5 brokers may say why they close the connection.
     client_->set_disconnected_handler([this](const mqtt::properties&, mqtt::ReasonCode rc) {
-        drop_link("disconnected by the broker (reason " + std::to_string(static_cast<int>(rc)) +
-                  ")");
+        drop_link("disconnected by the broker: " + mqtt::exception::reason_code_str(rc));
     });
 }
 
@@ -209,9 +211,10 @@ void forwarder::impl::on_failure(const mqtt::token& tok) {
         if (it == pending_.end()) return;
         seq = it->second.seq;
     }
-    drop_link("delivery of seq " + std::to_string(seq) + " failed (return code " +
-              std::to_string(tok.get_return_code()) + ", reason " +
-              std::to_string(static_cast<int>(tok.get_reason_code())) + ")");
+    const int rc = tok.get_return_code();
+    drop_link("delivery of seq " + std::to_string(seq) + " failed: " +
+              mqtt::exception::printable_error(rc, tok.get_reason_code(),
+                                               mqtt::exception::error_str(rc)));
 }
 
 bool forwarder::impl::connect(std::string& error) {
@@ -545,8 +548,8 @@ void forwarder::stop(std::chrono::milliseconds grace) {
         m.wake_cv_.notify_all();
         if (!m.idle_cv_.wait_for(lock, grace, [&] { return m.drained_; })) {
             spdlog::warn(
-                "mqtt: stopping with events unacknowledged after the {} ms grace; they stay in "
-                "the journal and are sent after the next start",
+                "mqtt: stopping before everything was acknowledged ({} ms grace); the rest stays "
+                "in the journal and is sent after the next start",
                 grace.count());
         }
         m.stopping_ = true;
