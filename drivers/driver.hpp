@@ -3,14 +3,15 @@
 #include <functional>
 #include <string>
 
-#include "gateway/core/reading.hpp"
+#include "gateway/core/device_status.hpp"
 
 namespace edgegate {
 
-// Where a driver delivers its readings: the pipeline's ingest channel. Called on the driver's
-// own thread(s). Blocks while the channel is full (back-pressure: the poll loop simply polls
-// later); returns false once the channel is closed, after which the driver stops delivering.
-using reading_sink = std::function<bool(reading&&)>;
+// Where a driver delivers its readings and device status changes: the pipeline's ingest
+// channel. Called on the driver's own thread(s). Blocks while the channel is full
+// (back-pressure: the poll loop simply polls later); returns false once the channel is closed,
+// after which the driver stops delivering.
+using reading_sink = std::function<bool(ingest_item&&)>;
 
 // The Driver contract (DESIGN.md):
 // * Constructed on the main thread from a validated configuration; the constructor does no I/O.

@@ -94,7 +94,7 @@ void simulated_driver::run(reading_sink sink) {
             const timestamp now = wall_clock::now();
             for (auto& g : gens) {
                 reading r{cfg_.name, g.spec().name, g.next(), quality::good, now, g.spec().unit};
-                if (!sink(std::move(r))) return;
+                if (!sink(ingest_item(std::move(r)))) return;
             }
             lock.lock();
             next += cfg_.poll;

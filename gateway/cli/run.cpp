@@ -65,7 +65,7 @@ int run_gateway(const std::string& config_path) {
                 acks.post(static_cast<lane>(l), cursors.cursor(forwarder_cursor, static_cast<lane>(l)));
             }
         }
-        forwarder fwd(cfg.mqtt, cfg.gateway.id, cfg.journal.path, acks);
+        forwarder fwd(cfg.mqtt, cfg.gateway.id, cfg.journal.path, acks, EDGEGATE_VERSION);
         journal.on_commit([&fwd] { fwd.notify(); });
         ingest_channel channel(channel_capacity);
         pipeline pipe(cfg.journal, journal, channel, acks, request_fatal_stop);
@@ -76,7 +76,7 @@ int run_gateway(const std::string& config_path) {
         pipe.start(EDGEGATE_VERSION);
         fwd.start();
         for (auto& d : cfg.devices) {
-            d->start([&channel](reading&& r) { return channel.push(std::move(r)); });
+            d->start([&channel](ingest_item&& item) { return channel.push(std::move(item)); });
         }
 
         int sig = 0;

@@ -163,6 +163,13 @@ event make_status_event(std::string_view name, timestamp ts, std::string_view ex
     return ev;
 }
 
+event make_device_event(const device_status& s) {
+    std::string extra = "\"device\":" + json_string(s.device) + ",\"state\":\"" +
+                        (s.online ? "online" : "offline") + '"';
+    if (!s.error.empty()) extra += ",\"error\":" + json_string(s.error);
+    return make_status_event("device", s.ts, extra);
+}
+
 std::string finalize_payload(std::int64_t seq, std::string_view gateway, std::string_view body) {
     const auto start = body.find_first_not_of(" \t\r\n");
     std::string out = "{\"seq\":";

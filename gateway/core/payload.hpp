@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/core/device_status.hpp"
 #include "gateway/core/event.hpp"
 #include "gateway/core/reading.hpp"
 
@@ -20,6 +21,10 @@ event make_reading_event(const reading& r);
 // A gateway status event for the `events` topic, high lane: {"event":"<name>","ts":..., ...}
 // `extra_fields` is a JSON fragment of further members without braces ("\"count\":3") or empty.
 event make_status_event(std::string_view name, timestamp ts, std::string_view extra_fields);
+
+// A device status event (events topic, high lane):
+// {"event":"device","ts":..,"device":"boiler","state":"offline","error":"timeout"}
+event make_device_event(const device_status& s);
 
 // The published payload: `body` with "seq" and "gateway" put first.
 // {"seq":42,"gateway":"gw1",<rest of body>}

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "gateway/core/reading.hpp"
+#include "gateway/core/device_status.hpp"
 
 namespace edgegate {
 
@@ -21,7 +21,7 @@ public:
     explicit ingest_channel(std::size_t capacity) : capacity_(capacity) {}
 
     // Driver threads. Blocks while full; false once the channel is closed.
-    bool push(reading&& r) {
+    bool push(ingest_item&& r) {
         std::unique_lock lock(mutex_);
         not_full_.wait(lock, [&] { return closed_ || queue_.size() < capacity_; });
         if (closed_) {
@@ -36,7 +36,7 @@ public:
 
     // Pipeline thread. Waits up to `wait` for at least one reading (no wait when zero), then
     // moves up to `max` readings into `out`. Returns how many were taken.
-    std::size_t pop(std::vector<reading>& out, std::size_t max, std::chrono::milliseconds wait) {
+    std::size_t pop(std::vector<ingest_item>& out, std::size_t max, std::chrono::milliseconds wait) {
         std::unique_lock lock(mutex_);
         if (wait.count() > 0) {
             not_empty_.wait_for(lock, wait, [&] { return closed_ || !queue_.empty(); });
@@ -79,7 +79,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable not_full_;
     std::condition_variable not_empty_;
-    std::deque<reading> queue_;
+    std::deque<ingest_item> queue_;
     bool closed_ = false;
     std::uint64_t refused_ = 0;
 };

@@ -114,7 +114,7 @@ void pipeline::commit_batch(std::vector<event>& batch) {
 
 void pipeline::run() {
     const auto batch_max = static_cast<std::size_t>(cfg_.commit_batch);
-    std::vector<reading> readings;
+    std::vector<ingest_item> readings;
     std::vector<event> batch;
     readings.reserve(batch_max);
     batch.reserve(batch_max + 1);
@@ -129,7 +129,11 @@ void pipeline::run() {
                std::chrono::steady_clock::now() - tx_start < cfg_.commit_interval) {
             if (channel_.pop(readings, batch_max - readings.size(), {}) == 0) break;
         }
-        for (const auto& r : readings) batch.push_back(make_reading_event(r));
+        for (const auto& item : readings) {
+            batch.push_back(std::holds_alternative<reading>(item)
+                                ? make_reading_event(std::get<reading>(item))
+                                : make_device_event(std::get<device_status>(item)));
+        }
 
         const auto now = std::chrono::steady_clock::now();
         if (now >= next_retention) {

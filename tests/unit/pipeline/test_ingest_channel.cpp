@@ -26,7 +26,7 @@ TEST_CASE("a full channel holds the producer back until the consumer takes readi
     });
     REQUIRE(test::wait_until([&] { return pushed == 4; }, 5s));
     // Still exactly the capacity: the fifth push is waiting, not dropped.
-    std::vector<reading> out;
+    std::vector<ingest_item> out;
     CHECK(ch.pop(out, 100, 0ms) == 4);
     REQUIRE(test::wait_until(
         [&] {
@@ -35,7 +35,7 @@ TEST_CASE("a full channel holds the producer back until the consumer takes readi
         },
         5s));
     producer.join();
-    for (int i = 0; i < 10; ++i) CHECK(std::get<std::int64_t>(out[i].value) == i);
+    for (int i = 0; i < 10; ++i) CHECK(std::get<std::int64_t>(std::get<reading>(out[i]).value) == i);
     CHECK(ch.refused() == 0);
 }
 
@@ -47,7 +47,7 @@ TEST_CASE("after close what was queued can still be taken, new readings are refu
     CHECK_FALSE(ch.push(make(3)));
     CHECK(ch.refused() == 1);
     CHECK_FALSE(ch.finished());
-    std::vector<reading> out;
+    std::vector<ingest_item> out;
     CHECK(ch.pop(out, 1, 0ms) == 1);
     CHECK(ch.pop(out, 10, 0ms) == 1);
     CHECK(ch.finished());

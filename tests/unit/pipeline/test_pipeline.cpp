@@ -82,3 +82,29 @@ TEST_CASE("acks posted by the forwarder are persisted by the pipeline thread") {
     ch.close();
     p.join();
 }
+
+TEST_CASE("a driver's device status change becomes a status event in the high lane") {
+    fixture f;
+    {
+        journal_writer writer(f.options());
+        ingest_channel ch(16);
+        ack_mailbox acks;
+        pipeline p(f.cfg, writer, ch, acks, [] {});
+        p.start("test");
+        REQUIRE(ch.push(device_status{"boiler", false, "timeout \"502\"", wall_clock::now()}));
+        REQUIRE(ch.push(make(1)));
+        REQUIRE(ch.push(device_status{"boiler", true, "", wall_clock::now()}));
+        ch.close();
+        p.join();
+    }
+    journal_reader reader(f.cfg.path);
+    const auto high = reader.read_after(lane::high, 1, 10);
+    REQUIRE(high.size() == 2);
+    CHECK(high[0].ev.topic == "events");
+    CHECK(high[0].ev.body.find(R"("event":"device")") != std::string::npos);
+    CHECK(high[0].ev.body.find(R"("device":"boiler","state":"offline","error":"timeout \"502\"")") !=
+          std::string::npos);
+    CHECK(high[1].ev.body.find(R"("state":"online")") != std::string::npos);
+    CHECK(high[1].ev.body.find("error") == std::string::npos);
+    CHECK(reader.read_after(lane::normal, 0, 10).size() == 1);
+}
