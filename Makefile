@@ -9,11 +9,13 @@ BUILD_DEBS := build-essential cmake pkg-config libpaho-mqttpp-dev libpaho-mqtt-d
 	libsqlite3-dev libyaml-cpp-dev doctest-dev libmodbus-dev libgpiod-dev libsystemd-dev \
 	libspdlog-dev libcli11-dev rapidjson-dev
 TEST_DEBS := mosquitto mosquitto-clients socat sqlite3
+# `make check`: the second compiler and the formatter.
+CHECK_DEBS := clang clang-format
 
-.PHONY: deps build test demo bench clean format
+.PHONY: deps build test check demo bench clean format
 
 deps:
-	@missing=$$(for p in $(BUILD_DEBS) $(TEST_DEBS); do \
+	@missing=$$(for p in $(BUILD_DEBS) $(TEST_DEBS) $(CHECK_DEBS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -35,6 +37,12 @@ demo: build
 bench: PRESET = release
 bench: build
 	bash tests/bench/run.sh build/release
+
+# Formatting and a warning-free clang 14 build (the `dev` preset is g++ 12).
+check: deps
+	clang-format --dry-run --Werror $$(git ls-files '*.cpp' '*.hpp')
+	cmake --preset clang
+	cmake --build --preset clang -j $(JOBS)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -23,7 +23,7 @@ using reading_sink = std::function<bool(ingest_item&&)>;
 //   quality=bad (or nothing), a rate-limited log line, and a reconnect with capped, jittered
 //   backoff.
 class driver {
-public:
+  public:
     virtual ~driver() = default;
 
     virtual void start(reading_sink sink) = 0;

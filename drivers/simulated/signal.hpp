@@ -27,7 +27,7 @@ struct signal_spec {
 // seed and the sample time (n * poll), so a seeded run repeats exactly. Used on the device's
 // poll thread only.
 class signal_generator {
-public:
+  public:
     signal_generator(signal_spec spec, duration poll);
 
     // The next sample. sine/ramp/random_walk/constant are doubles, square is a bool,
@@ -36,7 +36,7 @@ public:
 
     const signal_spec& spec() const { return spec_; }
 
-private:
+  private:
     double noisy(double v);
 
     signal_spec spec_;

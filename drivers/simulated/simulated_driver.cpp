@@ -36,15 +36,17 @@ simulated_device_config parse_simulated_device(const std::string& name, yaml_sec
             signal_spec s;
             s.name = p.required_str("name");
             if (!s.name.empty() && !is_valid_name(s.name)) {
-                p.error(p.raw("name"), "name", "'" + s.name + "' may only contain A-Z a-z 0-9 _ . -");
+                p.error(p.raw("name"), "name",
+                        "'" + s.name + "' may only contain A-Z a-z 0-9 _ . -");
             }
             for (const auto& other : cfg.points) {
                 if (!s.name.empty() && other.name == s.name) {
                     p.error(p.raw("name"), "name", "duplicate point name '" + s.name + "'");
                 }
             }
-            s.shape = parse_shape(p.enumeration(
-                "signal", "sine", {"sine", "ramp", "square", "random_walk", "counter", "constant"}));
+            s.shape = parse_shape(
+                p.enumeration("signal", "sine",
+                              {"sine", "ramp", "square", "random_walk", "counter", "constant"}));
             s.min = p.number("min", 0, -1e15, 1e15);
             s.max = p.number("max", 1, -1e15, 1e15);
             if (s.max < s.min) p.error(p.raw("max"), "max", "must not be below min");

@@ -26,7 +26,7 @@ simulated_device_config parse_simulated_device(const std::string& name, yaml_sec
 // A stand-in for hardware: one thread per device that, every `poll`, delivers one reading per
 // point. Follows the Driver contract exactly like a real driver.
 class simulated_driver final : public driver {
-public:
+  public:
     explicit simulated_driver(simulated_device_config cfg);
     ~simulated_driver() override;
 
@@ -34,7 +34,7 @@ public:
     void stop() override;
     const std::string& name() const override { return cfg_.name; }
 
-private:
+  private:
     void run(reading_sink sink);
 
     simulated_device_config cfg_;

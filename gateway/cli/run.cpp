@@ -62,7 +62,8 @@ int run_gateway(const std::string& config_path) {
         {
             journal_reader cursors(cfg.journal.path);
             for (int l = 0; l < lane_count; ++l) {
-                acks.post(static_cast<lane>(l), cursors.cursor(forwarder_cursor, static_cast<lane>(l)));
+                acks.post(static_cast<lane>(l),
+                          cursors.cursor(forwarder_cursor, static_cast<lane>(l)));
             }
         }
         forwarder fwd(cfg.mqtt, cfg.gateway.id, cfg.journal.path, acks, EDGEGATE_VERSION);

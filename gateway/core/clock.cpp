@@ -1,7 +1,7 @@
 #include "gateway/core/clock.hpp"
 
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 
 namespace edgegate {
 
@@ -10,8 +10,8 @@ std::int64_t to_unix_ms(timestamp t) {
 }
 
 timestamp from_unix_ms(std::int64_t ms) {
-    return timestamp(std::chrono::duration_cast<wall_clock::duration>(
-        std::chrono::milliseconds(ms)));
+    return timestamp(
+        std::chrono::duration_cast<wall_clock::duration>(std::chrono::milliseconds(ms)));
 }
 
 std::string format_iso8601(timestamp t) {

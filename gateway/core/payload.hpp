@@ -28,8 +28,7 @@ event make_device_event(const device_status& s);
 
 // The published payload: `body` with "seq" and "gateway" put first.
 // {"seq":42,"gateway":"gw1",<rest of body>}
-std::string finalize_payload(std::int64_t seq, std::string_view gateway,
-                             std::string_view body);
+std::string finalize_payload(std::int64_t seq, std::string_view gateway, std::string_view body);
 
 // "<prefix>/<gateway>/<relative topic>"
 std::string full_topic(std::string_view prefix, std::string_view gateway,

@@ -17,7 +17,7 @@ namespace edgegate {
 // the poll loops, which simply poll later. Nothing is dropped silently: a reading offered after
 // close() is refused (push returns false) and counted.
 class ingest_channel {
-public:
+  public:
     explicit ingest_channel(std::size_t capacity) : capacity_(capacity) {}
 
     // Driver threads. Blocks while full; false once the channel is closed.
@@ -36,7 +36,8 @@ public:
 
     // Pipeline thread. Waits up to `wait` for at least one reading (no wait when zero), then
     // moves up to `max` readings into `out`. Returns how many were taken.
-    std::size_t pop(std::vector<ingest_item>& out, std::size_t max, std::chrono::milliseconds wait) {
+    std::size_t pop(std::vector<ingest_item>& out, std::size_t max,
+                    std::chrono::milliseconds wait) {
         std::unique_lock lock(mutex_);
         if (wait.count() > 0) {
             not_empty_.wait_for(lock, wait, [&] { return closed_ || !queue_.empty(); });
@@ -74,7 +75,7 @@ public:
         return refused_;
     }
 
-private:
+  private:
     const std::size_t capacity_;
     mutable std::mutex mutex_;
     std::condition_variable not_full_;

@@ -19,7 +19,7 @@ namespace edgegate {
 // the mailbox with each commit, and applies retention. It owns the journal writer while it
 // runs.
 class pipeline {
-public:
+  public:
     // `on_fatal` is called (on the pipeline thread) when the journal fails for good; main then
     // stops the gateway with a non-zero exit.
     pipeline(const journal_section& cfg, journal_writer& journal, ingest_channel& channel,
@@ -33,7 +33,7 @@ public:
     // Main thread, after join(): persist the latest acks (the writer is main's again).
     void save_acks();
 
-private:
+  private:
     void run();
     void commit_batch(std::vector<event>& batch);
     // Applies max_bytes/max_age; announces undelivered drops with a status event in `batch`.

@@ -19,9 +19,8 @@ std::optional<std::int64_t> seq_of(const std::string& payload) {
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseStopWhenDoneFlag>(payload.data(), payload.size());
     if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-    const auto it = doc.FindMember("seq");
-    if (it == doc.MemberEnd() || !it->value.IsInt64()) return std::nullopt;
-    return it->value.GetInt64();
+    if (!doc.HasMember("seq") || !doc["seq"].IsInt64()) return std::nullopt;
+    return doc["seq"].GetInt64();
 }
 
 // Marks the subscriber connected once the broker has confirmed the subscription, so a test that

@@ -65,8 +65,8 @@ TEST_CASE("10000 simulated readings arrive with every seq in order per topic") {
         const auto pos = m.payload.find("\"seq\":");
         REQUIRE(pos != std::string::npos);
         const std::int64_t seq = std::stoll(m.payload.substr(pos + 6));
-        CHECK_MESSAGE(seq > last_per_topic[m.topic], m.topic << " went from seq "
-                                                          << last_per_topic[m.topic] << " to " << seq);
+        CHECK_MESSAGE(seq > last_per_topic[m.topic],
+                      m.topic << " went from seq " << last_per_topic[m.topic] << " to " << seq);
         last_per_topic[m.topic] = seq;
     }
     CHECK(data_messages >= 9990);

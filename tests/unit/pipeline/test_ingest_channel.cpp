@@ -35,7 +35,8 @@ TEST_CASE("a full channel holds the producer back until the consumer takes readi
         },
         5s));
     producer.join();
-    for (int i = 0; i < 10; ++i) CHECK(std::get<std::int64_t>(std::get<reading>(out[i]).value) == i);
+    for (int i = 0; i < 10; ++i)
+        CHECK(std::get<std::int64_t>(std::get<reading>(out[i]).value) == i);
     CHECK(ch.refused() == 0);
 }
 

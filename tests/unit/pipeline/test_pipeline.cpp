@@ -102,8 +102,9 @@ TEST_CASE("a driver's device status change becomes a status event in the high la
     REQUIRE(high.size() == 2);
     CHECK(high[0].ev.topic == "events");
     CHECK(high[0].ev.body.find(R"("event":"device")") != std::string::npos);
-    CHECK(high[0].ev.body.find(R"("device":"boiler","state":"offline","error":"timeout \"502\"")") !=
-          std::string::npos);
+    CHECK(
+        high[0].ev.body.find(R"("device":"boiler","state":"offline","error":"timeout \"502\"")") !=
+        std::string::npos);
     CHECK(high[1].ev.body.find(R"("state":"online")") != std::string::npos);
     CHECK(high[1].ev.body.find("error") == std::string::npos);
     CHECK(reader.read_after(lane::normal, 0, 10).size() == 1);
