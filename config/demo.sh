@@ -16,8 +16,11 @@ while port_taken "$port"; do port=$((port + 1)); done
 pids=()
 cleanup() {
     trap - INT TERM EXIT
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    # Newest first: the subscriber, then the gateway (it says goodbye to the broker), the broker.
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        kill "${pids[i]}" 2>/dev/null || true
+        wait "${pids[i]}" 2>/dev/null || true
+    done
     echo
     echo "--- edgegate status ---"
     "$bin" status -c "$run/demo.yaml" || true
@@ -32,7 +35,8 @@ persistence false
 log_dest file $run/mosquitto.log
 CONF
 chmod 0777 "$run"
-mosquitto -c "$run/mosquitto.conf" &
+# setsid: Ctrl-C reaches this script only, which then stops everything in order.
+setsid mosquitto -c "$run/mosquitto.conf" &
 pids+=($!)
 for _ in $(seq 100); do port_taken "$port" && break; sleep 0.1; done
 port_taken "$port" || { echo "mosquitto did not start (see $run/mosquitto.log)"; exit 1; }
@@ -40,7 +44,7 @@ echo "mosquitto on 127.0.0.1:$port"
 
 sed "s#tcp://127.0.0.1:1883#tcp://127.0.0.1:$port#" "$here/demo.yaml" > "$run/demo.yaml"
 "$bin" check -c "$run/demo.yaml"
-"$bin" run -c "$run/demo.yaml" 2> "$run/edgegate.log" &
+setsid "$bin" run -c "$run/demo.yaml" 2> "$run/edgegate.log" &
 pids+=($!)
 echo "edgegate running (pid ${pids[-1]}); showing everything under edgegate/# — Ctrl-C stops the demo"
 mosquitto_sub -h 127.0.0.1 -p "$port" -t 'edgegate/#' -v &

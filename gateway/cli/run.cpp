@@ -1,4 +1,5 @@
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -54,6 +55,8 @@ int run_gateway(const std::string& config_path) {
         return 1;
     }
 
+    // Logs go to stderr (stdout stays free for output a user asked for).
+    spdlog::set_default_logger(spdlog::stderr_color_mt("edgegate"));
     spdlog::set_level(spdlog::level::from_str(cfg.log_level));
     try {
         journal_writer journal({cfg.journal.path, cfg.journal.durability == durability::full,
