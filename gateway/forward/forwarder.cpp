@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -71,7 +72,9 @@ struct forwarder::impl : mqtt::iaction_listener {
     void on_connected();
     void pump(journal_reader& reader);
     bool publish_event(const stored_event& se);
-    void drop_link(std::string reason);
+    void new_client();
+    void drop_link(std::uint64_t generation, std::string reason);
+    void drop_current_link(std::string reason);
     void reset_window();
     void wait_before_retry(backoff& delays, journal_reader* reader);
     void confirm_drained(journal_reader& reader);
@@ -122,6 +125,9 @@ struct forwarder::impl : mqtt::iaction_listener {
     // connection finds nothing and is ignored.
     std::unordered_map<std::uintptr_t, pending_publish> pending_;
     std::uintptr_t next_id_ = 1;
+    // One per Paho client, so a connection-lost callback of a client already replaced cannot
+    // take down the next connection.
+    std::uint64_t generation_ = 0;
     std::int64_t acked_since_connect_ = 0;
     forwarder_stats stats_;
 
@@ -130,8 +136,10 @@ struct forwarder::impl : mqtt::iaction_listener {
     bool report_catch_up_ = false;
     std::chrono::steady_clock::time_point connected_at_;
 
-    // Last: destroyed first, so no Paho callback runs into members already gone.
+    // Forwarder thread only. Last: destroyed first, so no Paho callback runs into members
+    // already gone.
     std::unique_ptr<mqtt::async_client> client_;
+    bool client_fresh_ = false;  // not used for a connect attempt yet
     std::thread thread_;
 };
 
@@ -145,30 +153,56 @@ forwarder::impl::impl(const mqtt_section& cfg, std::string gateway_id, std::stri
       status_topic_(full_topic(cfg_.topic_prefix, gateway_, "status")),
       window_(static_cast<std::size_t>(std::max(cfg_.window, 1))),
       refill_mark_(std::max<std::size_t>(window_ / 4, 1)) {
-    // No Paho persistence: the journal is the persistence, and whatever was in flight is sent
-    // again from it after a reconnect. Paho refuses a publish (MQTTASYNC_MAX_BUFFERED_MESSAGES)
-    // while `maxBufferedMessages` (default 100) publishes wait in its queue, so the limit must
-    // sit above our window.
-    mqtt::create_options create(cfg_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1,
-                                static_cast<int>(2 * window_ + 16));
-    client_ = std::make_unique<mqtt::async_client>(cfg_.uri, cfg_.client_id, create, nullptr);
-    client_->set_connection_lost_handler([this](const std::string& cause) {
-        drop_link(cause.empty() ? "connection lost" : "connection lost: " + cause);
-    });
-    // MQTT 5 brokers may say why they close the connection.
-    client_->set_disconnected_handler([this](const mqtt::properties&, mqtt::ReasonCode rc) {
-        drop_link("disconnected by the broker: " + mqtt::exception::reason_code_str(rc));
-    });
+    new_client();
 }
 
 forwarder::impl::~impl() = default;
 
-void forwarder::impl::drop_link(std::string reason) {
+// A fresh Paho client for every connection attempt after the first: nothing queued in the old
+// one (a DISCONNECT still pending after a broken connection, say) can reach the new connection.
+void forwarder::impl::new_client() {
+    client_.reset();
+    std::uint64_t generation = 0;
+    {
+        std::lock_guard lock(mutex_);
+        generation = ++generation_;
+    }
+    // No Paho persistence: the journal is the persistence, and whatever was in flight is sent
+    // again from it after a reconnect. Paho refuses a publish (MQTTASYNC_MAX_BUFFERED_MESSAGES)
+    // while `maxBufferedMessages` (default 100) publishes wait in its queue, so the limit must
+    // sit above our window. Off-line buffering stays off: a publish on a dead connection must
+    // fail rather than wait in a client that is about to be replaced.
+    mqtt::create_options create(cfg_.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1);
+    create.set_max_buffered_messages(static_cast<int>(2 * window_ + 16));
+    create.set_send_while_disconnected(false);
+    client_ = std::make_unique<mqtt::async_client>(cfg_.uri, cfg_.client_id, create, nullptr);
+    client_fresh_ = true;
+    client_->set_connection_lost_handler([this, generation](const std::string& cause) {
+        drop_link(generation, cause.empty() ? "connection lost" : "connection lost: " + cause);
+    });
+    // MQTT 5 brokers may say why they close the connection.
+    client_->set_disconnected_handler(
+        [this, generation](const mqtt::properties&, mqtt::ReasonCode rc) {
+            drop_link(generation,
+                      "disconnected by the broker: " + mqtt::exception::reason_code_str(rc));
+        });
+}
+
+void forwarder::impl::drop_link(std::uint64_t generation, std::string reason) {
     std::lock_guard lock(mutex_);
-    if (!link_up_) return;
+    if (generation != generation_ || !link_up_) return;
     link_up_ = false;
     link_error_ = std::move(reason);
     wake_cv_.notify_all();
+}
+
+void forwarder::impl::drop_current_link(std::string reason) {
+    std::uint64_t generation = 0;
+    {
+        std::lock_guard lock(mutex_);
+        generation = generation_;
+    }
+    drop_link(generation, std::move(reason));
 }
 
 void forwarder::impl::on_success(const mqtt::token& tok) {
@@ -204,17 +238,16 @@ void forwarder::impl::on_success(const mqtt::token& tok) {
 
 void forwarder::impl::on_failure(const mqtt::token& tok) {
     const auto id = reinterpret_cast<std::uintptr_t>(tok.get_user_context());
-    std::int64_t seq = 0;
-    {
-        std::lock_guard lock(mutex_);
-        const auto it = pending_.find(id);
-        if (it == pending_.end()) return;
-        seq = it->second.seq;
-    }
     const int rc = tok.get_return_code();
-    drop_link("delivery of seq " + std::to_string(seq) + " failed: " +
-              mqtt::exception::printable_error(rc, tok.get_reason_code(),
-                                               mqtt::exception::error_str(rc)));
+    std::lock_guard lock(mutex_);
+    // Only publishes of the current connection are in pending_.
+    const auto it = pending_.find(id);
+    if (it == pending_.end() || !link_up_) return;
+    link_up_ = false;
+    link_error_ =
+        "delivery of seq " + std::to_string(it->second.seq) + " failed: " +
+        mqtt::exception::printable_error(rc, tok.get_reason_code(), mqtt::exception::error_str(rc));
+    wake_cv_.notify_all();
 }
 
 bool forwarder::impl::connect(std::string& error) {
@@ -237,6 +270,8 @@ bool forwarder::impl::connect(std::string& error) {
         opts.set_clean_session(true);
         opts.set_mqtt_version(MQTTVERSION_3_1_1);
     }
+    if (!client_fresh_) new_client();
+    client_fresh_ = false;
     try {
         const auto tok = client_->connect(opts);
         while (!tok->wait_for(connect_poll)) {
@@ -275,7 +310,7 @@ void forwarder::impl::on_connected() {
     try {
         client_->publish(status_topic_, status_json("online", gateway_, &version_), 1, true);
     } catch (const mqtt::exception& e) {
-        drop_link(std::string("publishing the online status failed: ") + e.what());
+        drop_current_link(std::string("publishing the online status failed: ") + e.what());
     }
 }
 
@@ -303,7 +338,7 @@ bool forwarder::impl::publish_event(const stored_event& se) {
         client_->publish(std::move(msg), reinterpret_cast<void*>(id), *this);
         return true;
     } catch (const mqtt::exception& e) {
-        drop_link("publish of seq " + std::to_string(se.seq) + " failed: " + e.what());
+        drop_current_link("publish of seq " + std::to_string(se.seq) + " failed: " + e.what());
         return false;
     }
 }
@@ -337,12 +372,14 @@ void forwarder::impl::pump(journal_reader& reader) {
             batch.insert(batch.end(), std::make_move_iterator(normal.begin()),
                          std::make_move_iterator(normal.end()));
         }
+        bool idle = false;
         std::int64_t delivered = 0;
         {
             std::lock_guard lock(mutex_);
             more_ = batch.size() == free;
-            if (batch.empty() && pending_.empty()) {
-                // Idle: everything committed is acknowledged.
+            idle = batch.empty() && pending_.empty();
+            if (idle) {
+                // Everything committed is acknowledged.
                 if (draining_ && !drained_) {
                     drained_ = true;
                     idle_cv_.notify_all();
@@ -350,10 +387,8 @@ void forwarder::impl::pump(journal_reader& reader) {
                 delivered = acked_since_connect_;
             }
         }
-        if (batch.empty()) {
-            if (delivered > 0 && catching_up_) end_catch_up(delivered);
-            continue;
-        }
+        if (idle && catching_up_) end_catch_up(delivered);
+        if (batch.empty()) continue;
         for (const auto& se : batch) {
             if (!publish_event(se)) return;
         }
@@ -395,10 +430,11 @@ void forwarder::impl::confirm_drained(journal_reader& reader) {
     idle_cv_.notify_all();
 }
 
-// A catch-up is reported when it followed an outage or moved more than a window's worth;
-// the trickle right after a routine start is not news.
+// The first idle moment after a connect ends the catch-up. It is reported when it delivered
+// something after an outage, or more than a window's worth after a routine start.
 void forwarder::impl::end_catch_up(std::int64_t delivered) {
     catching_up_ = false;
+    if (delivered == 0) return;
     if (!report_catch_up_ && delivered <= static_cast<std::int64_t>(window_)) return;
     spdlog::info("mqtt: caught up: {} events in {:.1f} s", delivered,
                  seconds_f(std::chrono::steady_clock::now() - connected_at_).count());
@@ -462,7 +498,6 @@ void forwarder::impl::run() {
                 wait_before_retry(delays, &*reader);
                 continue;
             }
-            delays.reset();
             if (!ever_connected) {
                 spdlog::info("mqtt: connected to {} as {} ({})", cfg_.uri, cfg_.client_id,
                              protocol_name(cfg_.version));
@@ -491,6 +526,13 @@ void forwarder::impl::run() {
                 link_up_ = false;
                 if (stopping_) break;
                 why = link_error_;
+                // Only a connection that delivered something, or lasted, resets the backoff:
+                // one the broker accepts and then drops at the first publish (an ACL refusing
+                // the topic, say) is retried ever more slowly, not in a tight loop.
+                if (acked_since_connect_ > 0 ||
+                    std::chrono::steady_clock::now() - connected_at_ >= cfg_.reconnect.max) {
+                    delays.reset();
+                }
                 // Whatever is unacknowledged is read again on the next connection; callbacks
                 // still due for this one find nothing.
                 reset_window();
