@@ -19,12 +19,48 @@ int main(int argc, char** argv) {
     bool verify = false;
     status->add_flag("--verify", verify, "also run SQLite's full integrity check");
 
+    auto* probe = app.add_subcommand("probe", "read a device once and print what it returned");
+    probe->require_subcommand(1);
+    auto* probe_modbus = probe->add_subcommand(
+        "modbus", "read Modbus registers or bits and print every decoding (types, byte orders)");
+    edgegate::modbus_probe mb;
+    probe_modbus
+        ->add_option(
+            "target", mb.target,
+            "tcp://HOST[:PORT], rtu-over-tcp://HOST:PORT or a serial device (/dev/ttyUSB0)")
+        ->required();
+    probe_modbus->add_option("--unit", mb.unit, "unit id (slave address)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 255));
+    probe_modbus->add_option("--table", mb.table, "coil, discrete, input or holding")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"coil", "discrete", "input", "holding"}));
+    probe_modbus->add_option("--address", mb.address, "first address, 0-based (40001 is 0)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 65535));
+    probe_modbus->add_option("--count", mb.count, "registers (1..125) or bits (1..2000)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 2000));
+    probe_modbus->add_option("--timeout", mb.timeout, "response timeout, e.g. 500ms")
+        ->capture_default_str();
+    probe_modbus->add_option("--baud", mb.baud, "serial: baud rate")->capture_default_str();
+    probe_modbus->add_option("--parity", mb.parity, "serial: none, even or odd")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"none", "even", "odd"}));
+    probe_modbus->add_option("--data-bits", mb.data_bits, "serial: 7 or 8")
+        ->capture_default_str()
+        ->check(CLI::Range(7, 8));
+    probe_modbus->add_option("--stop-bits", mb.stop_bits, "serial: 1 or 2")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 2));
+
     try {
         app.parse(argc, argv);
-        if (config.empty()) throw CLI::RequiredError("-c,--config");
+        if (config.empty() && !*probe) throw CLI::RequiredError("-c,--config");
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
     }
+    if (*probe_modbus) return edgegate::probe_modbus(mb);
     if (*check) return edgegate::check_config(config);
     if (*status) return edgegate::show_status(config, verify);
     return edgegate::run_gateway(config);

@@ -158,7 +158,7 @@ const std::vector<bad_case> bad_cases = {
      {":3:13: devices[0].driver: unknown driver 'simulatd', did you mean 'simulated'?"}},
     // The other keys belong to a driver nobody knows, so they are not reported.
     {"unknown_driver_no_suggestion.yaml",
-     {":3:13: devices[0].driver: unknown driver 'opcua', expected one of: simulated"}},
+     {":3:13: devices[0].driver: unknown driver 'opcua', expected one of: modbus, simulated"}},
     // The driver's own keys, reported by the driver with the same positions and paths.
     {"bad_point_signal.yaml",
      {":10:17: devices[1].points[0].signal: unknown value 'sinus', did you mean 'sine'?"}},
@@ -277,9 +277,10 @@ TEST_CASE("the shipped examples load: demo.yaml as the demo, gateway.yaml with e
     CHECK(demo.journal.durability == durability::full);
     CHECK(demo.mqtt.uri == "tcp://127.0.0.1:1883");
     CHECK(demo.mqtt.client_id == "edgegate-demo-gw");
-    REQUIRE(demo.devices.size() == 2);
+    REQUIRE(demo.devices.size() == 3);
     CHECK(demo.devices[0]->name() == "boiler");
     CHECK(demo.devices[1]->name() == "coldroom");
+    CHECK(demo.devices[2]->name() == "meter");
 
     // The annotated reference states each default: it must agree with the code.
     const gateway_config reference = load_config(config_dir + "/gateway.yaml");

@@ -1,0 +1,83 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "drivers/modbus/connection.hpp"
+#include "drivers/modbus/device_config.hpp"
+#include "drivers/modbus/read_plan.hpp"
+#include "drivers/modbus/report_filter.hpp"
+#include "drivers/modbus/retry_backoff.hpp"
+#include "gateway/core/device_status.hpp"
+
+namespace edgegate {
+
+// Hands one reading or status change on; false when this device must stop delivering (its
+// driver was stopped, or the ingest channel closed).
+using deliver_fn = std::function<bool(ingest_item&&)>;
+
+// What one poll of a device came to, for its line's scheduling.
+enum class poll_outcome {
+    // The device answered at least one request (possibly with exceptions).
+    answered,
+    // It did not answer, or answered only garbage: it is offline and backs off.
+    no_answer,
+    // The link failed under it; nothing was concluded about the device.
+    link_down,
+};
+
+struct poll_report {
+    poll_outcome outcome = poll_outcome::answered;
+    std::string error;
+};
+
+// One Modbus device (a unit id behind a connection): its read plan, the state of each point,
+// online/offline, and when it is due. Owned by its line's thread, which alone calls everything
+// except the constructor.
+class device_poller {
+  public:
+    using clock = std::chrono::steady_clock;
+
+    explicit device_poller(modbus_device_config cfg);
+
+    const modbus_device_config& config() const { return cfg_; }
+    // The current read plan: coalesced blocks, refined by every exception-02 split.
+    const std::vector<read_block>& plan() const { return plan_; }
+
+    // Reads every block of the plan once over `conn` and delivers what changed: readings (bad
+    // ones once per transition), and the device's online/offline status on each transition.
+    // `keep_going` is asked before each request, so a stop does not wait for a whole poll.
+    // Then schedules the next poll: one period after this one was due, or after a backoff
+    // delay when the device did not answer.
+    poll_report poll(modbus_connection& conn, const deliver_fn& deliver,
+                     const std::function<bool()>& keep_going);
+
+    // The link could not be opened: the device is offline (published once).
+    void link_failed(const std::string& error, const deliver_fn& deliver);
+
+    bool offline() const { return state_ == state::offline; }
+    clock::time_point next_due() const { return next_due_; }
+    void set_next_due(clock::time_point t) { next_due_ = t; }
+
+  private:
+    enum class state { unknown, online, offline };
+
+    bool go_online(const deliver_fn& deliver);
+    bool go_offline(const std::string& error, const deliver_fn& deliver);
+    // Publishes a bad reading for each of `points` not already bad; false when delivery stopped.
+    bool mark_bad(const std::vector<std::size_t>& points, const std::string& error,
+                  const deliver_fn& deliver);
+    bool deliver_block(const read_block& block, const deliver_fn& deliver);
+
+    modbus_device_config cfg_;
+    std::vector<read_block> plan_;
+    std::vector<report_filter> filters_;
+    retry_backoff backoff_;
+    state state_ = state::unknown;
+    clock::time_point next_due_;
+    std::vector<std::uint16_t> data_;
+};
+
+}  // namespace edgegate
