@@ -32,6 +32,12 @@ std::int64_t committed(const gateway_setup& s) {
     return reader.read_stats().last_seq;
 }
 
+// Waits until a (re)started gateway commits new readings past `seq`: it is running, and a
+// SIGTERM now tests its shutdown rather than hitting it before it handles signals.
+bool wait_running(const gateway_setup& s, std::int64_t seq) {
+    return wait_until([&] { return committed(s) > seq + 100; }, 30s, poll_every);
+}
+
 // Waits until every seq 1..n has arrived; on failure says how far it got.
 bool all_arrived_up_to(const mqtt_subscriber& sub, std::int64_t n, std::chrono::milliseconds d) {
     if (wait_until([&] { return contiguous_prefix(sub.seq_counts()) >= n; }, d, poll_every)) {
@@ -123,6 +129,7 @@ TEST_CASE("after SIGKILL and a restart on the same journal every committed event
     }
     auto gw = start_gateway(config, dir);
     REQUIRE(all_arrived_up_to(sub, at_kill, 60s));
+    REQUIRE(wait_running(setup, at_kill));
     gw.signal(SIGTERM);
     CHECK(gw.wait_exit(15s) == 0);
 }
@@ -154,8 +161,7 @@ TEST_CASE("SIGTERM mid-stream exits 0 promptly and loses nothing") {
     // Whatever the grace period did not deliver is still in the journal: a restart sends it.
     auto gw = start_gateway(config, dir);
     REQUIRE(all_arrived_up_to(sub, at_exit, 60s));
-    // Running again (committing new readings) before it is stopped again.
-    REQUIRE(wait_until([&] { return committed(setup) > at_exit + 1000; }, 30s, poll_every));
+    REQUIRE(wait_running(setup, at_exit));
     gw.signal(SIGTERM);
     CHECK(gw.wait_exit(10s) == 0);
 }
