@@ -9,7 +9,7 @@
 #include "drivers/modbus/device_config.hpp"
 #include "drivers/modbus/read_plan.hpp"
 #include "drivers/modbus/report_filter.hpp"
-#include "drivers/modbus/retry_backoff.hpp"
+#include "gateway/core/backoff.hpp"
 #include "gateway/core/device_status.hpp"
 
 namespace edgegate {
@@ -74,7 +74,7 @@ class device_poller {
     modbus_device_config cfg_;
     std::vector<read_block> plan_;
     std::vector<report_filter> filters_;
-    retry_backoff backoff_;
+    backoff backoff_;
     state state_ = state::unknown;
     clock::time_point next_due_;
     std::vector<std::uint16_t> data_;

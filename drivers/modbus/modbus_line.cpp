@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "drivers/modbus/retry_backoff.hpp"
+#include "gateway/core/backoff.hpp"
 
 namespace edgegate {
 
@@ -136,7 +136,7 @@ void modbus_line::poll_loop() {
         min = std::min(min, reg->device->config().reconnect_min);
         max = std::min(max, reg->device->config().reconnect_max);
     }
-    retry_backoff reconnect(min, std::max(min, max));
+    backoff reconnect(min, std::max(min, max));
     auto reconnect_at = device_poller::clock::now();
     // Whether a device has answered on this connection since it was opened: a connection
     // that fails after that is reopened at once (a peer may close idle connections), one that

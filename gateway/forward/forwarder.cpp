@@ -15,8 +15,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "gateway/core/backoff.hpp"
 #include "gateway/core/payload.hpp"
-#include "gateway/forward/backoff.hpp"
 
 namespace edgegate {
 

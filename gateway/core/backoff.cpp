@@ -1,4 +1,4 @@
-#include "gateway/forward/backoff.hpp"
+#include "gateway/core/backoff.hpp"
 
 #include <algorithm>
 

@@ -6,10 +6,11 @@
 
 namespace edgegate {
 
-// Reconnect delays: capped exponential backoff with full jitter. The ceiling doubles with every
+// Delays between attempts at something that keeps failing (the broker, a Modbus link, a silent
+// device): capped exponential backoff with full jitter. The ceiling doubles with every
 // failed attempt from 2*min up to max, and each delay is drawn uniformly from [min, ceiling],
 // so never shorter than `min` nor longer than `max`, and a fleet of gateways that lost the same
-// broker does not come back in lockstep. Not thread-safe; owned by one reconnect loop.
+// broker or a line does not come back in lockstep. Not thread-safe; owned by one loop.
 class backoff {
   public:
     using duration = std::chrono::milliseconds;

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "gateway/forward/backoff.hpp"
+#include "gateway/core/backoff.hpp"
 
 using namespace edgegate;
 using ms = std::chrono::milliseconds;
