@@ -59,6 +59,9 @@ sed -e "s#tcp://127.0.0.1:1883#tcp://127.0.0.1:$port#" \
 setsid "$bin" run -c "$run/demo.yaml" 2> "$run/edgegate.log" &
 pids+=($!)
 echo "edgegate running (pid ${pids[-1]}); showing everything under edgegate/# — Ctrl-C stops the demo"
-mosquitto_sub -h 127.0.0.1 -p "$port" -t 'edgegate/#' -v &
+# Alerts on lines of their own, everything else as it arrives.
+mosquitto_sub -h 127.0.0.1 -p "$port" -t 'edgegate/+/alerts/#' -F '*** ALERT %t %p' &
+pids+=($!)
+mosquitto_sub -h 127.0.0.1 -p "$port" -t 'edgegate/#' -T 'edgegate/+/alerts/#' -v &
 pids+=($!)
 wait "${pids[-1]}"

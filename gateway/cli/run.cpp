@@ -72,7 +72,7 @@ int run_gateway(const std::string& config_path) {
         forwarder fwd(cfg.mqtt, cfg.gateway.id, cfg.journal.path, acks, EDGEGATE_VERSION);
         journal.on_commit([&fwd] { fwd.notify(); });
         ingest_channel channel(channel_capacity);
-        pipeline pipe(cfg.journal, journal, channel, acks, request_fatal_stop);
+        pipeline pipe(cfg.journal, journal, channel, acks, request_fatal_stop, cfg.rules);
 
         spdlog::info("edgegate {} starting: gateway '{}', {} device(s), journal {}, broker {}",
                      EDGEGATE_VERSION, cfg.gateway.id, cfg.devices.size(), cfg.journal.path,

@@ -18,6 +18,7 @@
 #include "gateway/core/diagnostics.hpp"
 #include "gateway/core/names.hpp"
 #include "gateway/core/yaml_section.hpp"
+#include "rules/rule_parser.hpp"
 
 namespace edgegate {
 
@@ -251,13 +252,15 @@ void read_mqtt(yaml_section section, mqtt_section& m, const std::string& gateway
 }
 
 // Checks what every device entry has (a unique `name`, a known `driver`) and hands the rest
-// of the entry to its driver, which reports its own keys.
-void read_devices(yaml_section& top, gateway_config& cfg) {
+// of the entry to its driver, which reports its own keys. Returns every valid device name, also
+// of entries with other errors, so that the rules naming them are not reported as well; nothing
+// when the section itself is unusable, so that the rules are not checked against it at all.
+std::optional<std::vector<std::string>> read_devices(yaml_section& top, gateway_config& cfg) {
     const YAML::Node devices = top.raw("devices");
-    if (!devices || devices.IsNull()) return;
+    if (!devices || devices.IsNull()) return std::vector<std::string>{};
     if (!devices.IsSequence()) {
         top.error(devices, "devices", "expected a sequence, got " + describe_value(devices));
-        return;
+        return std::nullopt;
     }
     const std::vector<std::string> drivers = driver_names();
     std::set<std::string, std::less<>> names;
@@ -290,18 +293,7 @@ void read_devices(yaml_section& top, gateway_config& cfg) {
         }
         if (auto d = make_driver(driver_name, name, device)) cfg.devices.push_back(std::move(d));
     }
-}
-
-// The rule engine arrives with its own issue. Until then a rule would be silently ignored, which
-// is worse than refusing it: this is the one place that refuses it.
-void read_rules(yaml_section& top) {
-    const YAML::Node rules = top.raw("rules");
-    if (!rules || rules.IsNull()) return;
-    if (!rules.IsSequence()) {
-        top.error(rules, "rules", "expected a sequence, got " + describe_value(rules));
-    } else if (rules.size() > 0) {
-        top.error(rules, "rules", "rules are not supported by this version yet");
-    }
+    return std::vector<std::string>(names.begin(), names.end());
 }
 
 }  // namespace
@@ -318,8 +310,9 @@ gateway_config load_config(const std::string& path) {
         read_gateway(top.child("gateway"), cfg.gateway);
         read_journal(top.child("journal"), cfg.journal, path);
         read_mqtt(top.child("mqtt"), cfg.mqtt, cfg.gateway.id);
-        read_devices(top, cfg);
-        read_rules(top);
+        const auto device_names = read_devices(top, cfg);
+        cfg.rules = parse_rules(top.raw("rules"), "rules", diag, text,
+                                device_names ? &*device_names : nullptr);
         top.finish();
     }
     if (diag.ok()) return cfg;

@@ -9,6 +9,7 @@
 
 #include "drivers/driver.hpp"
 #include "gateway/core/units.hpp"
+#include "rules/rule.hpp"
 
 namespace edgegate {
 
@@ -51,6 +52,7 @@ struct gateway_config {
     journal_section journal;
     mqtt_section mqtt;
     std::vector<std::unique_ptr<driver>> devices;
+    std::vector<rule> rules;  // validated by rules/ (rules/README.md)
 };
 
 // Reads and validates `path` on the main thread. Relative journal paths are resolved against

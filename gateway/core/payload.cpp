@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include <cmath>
+#include <optional>
 #include <type_traits>
 
 namespace edgegate {
@@ -94,6 +95,27 @@ void write_ts(json_writer& w, timestamp ts) {
     w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
+void write_optional_value(json_writer& w, const std::optional<value>& v) {
+    if (v) {
+        write_value(w, *v);
+    } else {
+        w.Null();
+    }
+}
+
+void write_threshold(json_writer& w, const alert_threshold& t) {
+    if (const auto* single = std::get_if<value>(&t)) {
+        write_value(w, *single);
+    } else if (const auto* band = std::get_if<value_band>(&t)) {
+        w.StartArray();
+        write_value(w, band->lo);
+        write_value(w, band->hi);
+        w.EndArray();
+    } else {
+        w.Null();
+    }
+}
+
 std::string json_string(std::string_view s) {
     rapidjson::StringBuffer buf;
     json_writer w(buf);
@@ -134,6 +156,57 @@ event make_reading_event(const reading& r) {
     ev.ts = r.ts;
     ev.topic = "data/" + r.device + "/" + r.point;
     ev.body = encode_reading_body(r);
+    return ev;
+}
+
+std::string encode_alert_body(const alert& a) {
+    rapidjson::StringBuffer buf;
+    json_writer w(buf);
+    w.StartObject();
+    write_key(w, "rule");
+    write_string(w, a.rule);
+    write_key(w, "device");
+    write_string(w, a.device);
+    write_key(w, "point");
+    write_string(w, a.point);
+    write_key(w, "state");
+    write_string(w, a.state == alert_state::raised ? "raised" : "cleared");
+    write_key(w, "severity");
+    write_string(w, to_string(a.severity));
+    write_key(w, "value");
+    write_optional_value(w, a.measured);
+    write_key(w, "threshold");
+    write_threshold(w, a.threshold);
+    write_key(w, "message");
+    write_string(w, a.message);
+    write_key(w, "ts");
+    write_ts(w, a.ts);
+    write_key(w, "since");
+    write_ts(w, a.since);
+    if (a.state == alert_state::cleared) {
+        write_key(w, "peak");
+        write_optional_value(w, a.peak);
+        write_key(w, "duration");
+        // Seconds, like every rate and time in the rules; milliseconds survive as decimals.
+        const auto ms = a.active_for.count();
+        if (ms % 1000 == 0) {
+            w.Int64(ms / 1000);
+        } else {
+            w.Double(static_cast<double>(ms) / 1000.0);
+        }
+    }
+    w.EndObject();
+    return {buf.GetString(), buf.GetSize()};
+}
+
+event make_alert_event(const alert& a) {
+    event ev;
+    ev.kind = event_kind::alert;
+    ev.lane = lane::high;
+    ev.retain = true;
+    ev.ts = a.ts;
+    ev.topic = "alerts/" + a.rule + "/" + a.device + "/" + a.point;
+    ev.body = encode_alert_body(a);
     return ev;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/core/alert.hpp"
 #include "gateway/core/device_status.hpp"
 #include "gateway/core/event.hpp"
 #include "gateway/core/reading.hpp"
@@ -17,6 +18,17 @@ std::string encode_reading_body(const reading& r);
 
 // The journal event of a reading (topic "data/<device>/<point>", normal lane).
 event make_reading_event(const reading& r);
+
+// The journal body of an alert (the keys in this order; `peak` and `duration`, in seconds, on a
+// clear only):
+// {"rule":..,"device":..,"point":..,"state":"raised","severity":"critical","value":..,
+//  "threshold":..,"message":..,"ts":"...Z","since":"...Z"}
+// `value` and `threshold` are null when unknown; a band threshold is [lo, hi]. Pure.
+std::string encode_alert_body(const alert& a);
+
+// The journal event of an alert: topic "alerts/<rule>/<device>/<point>", high lane, retained
+// (the broker keeps each alert's current state for subscribers that connect later).
+event make_alert_event(const alert& a);
 
 // A gateway status event for the `events` topic, high lane: {"event":"<name>","ts":..., ...}
 // `extra_fields` is a JSON fragment of further members without braces ("\"count\":3") or empty.

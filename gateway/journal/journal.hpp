@@ -10,8 +10,10 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "gateway/core/alert.hpp"
 #include "gateway/core/event.hpp"
 #include "gateway/core/units.hpp"
 
@@ -88,6 +90,15 @@ class journal_writer {
     // on its own. A cursor never moves backwards: a lower `seq` than the stored one is ignored,
     // so a mailbox that still reads 0 after a restart cannot rewind delivery.
     void save_cursor(const std::string& consumer, lane l, std::int64_t seq);
+
+    // Alert state (table alert_state): the rules engine's active alerts. save_alert() inserts or
+    // replaces the row of (rule, device, point); remove_alert() deletes it. Both belong inside
+    // begin()/commit(), in the transaction of the alert events they go with, so that the state
+    // and the events are stored together or not at all. Retention never removes these rows.
+    void save_alert(const active_alert& a);
+    void remove_alert(std::string_view rule, std::string_view device, std::string_view point);
+    // Every saved active alert, ordered by key. Outside a transaction; at start-up.
+    std::vector<active_alert> load_alerts();
 
     // Applies max_bytes / max_age: removes delivered rows first, then the oldest undelivered
     // readings, alerts last. Returns how many *undelivered* events were removed (the caller

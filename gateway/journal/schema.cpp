@@ -42,6 +42,20 @@ CREATE TABLE cursors(
     PRIMARY KEY (consumer, lane)
 ) WITHOUT ROWID;
 )sql",
+    // 2: the rules engine's active alerts, so that a restart neither raises an active alert a
+    // second time nor forgets to clear it. Not events: retention never touches them.
+    R"sql(
+CREATE TABLE alert_state(
+    rule         TEXT NOT NULL,
+    device       TEXT NOT NULL,
+    point        TEXT NOT NULL,
+    severity     INTEGER NOT NULL,
+    since_ms     INTEGER NOT NULL,
+    announced_ms INTEGER NOT NULL,
+    peak         REAL,
+    PRIMARY KEY (rule, device, point)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

@@ -63,6 +63,13 @@ query& query::bind(int index, std::string_view value) {
     return *this;
 }
 
+query& query::bind(int index, std::optional<double> value) {
+    const int rc =
+        value ? sqlite3_bind_double(s_.stmt_, index, *value) : sqlite3_bind_null(s_.stmt_, index);
+    if (rc != SQLITE_OK) throw_error(s_.db_, s_.path_, s_.what_);
+    return *this;
+}
+
 bool query::step() {
     const int rc = sqlite3_step(s_.stmt_);
     if (rc == SQLITE_ROW) return true;

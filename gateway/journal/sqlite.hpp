@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -63,12 +64,15 @@ class query {
 
     query& bind(int index, std::int64_t value);
     query& bind(int index, std::string_view value);
+    // A real, or NULL when empty.
+    query& bind(int index, std::optional<double> value);
     // True while there is a row to read; throws journal_error on failure.
     bool step();
     // Steps to completion (for statements without results).
     void run();
 
     std::int64_t int64(int column) const { return sqlite3_column_int64(s_.stmt_, column); }
+    double real(int column) const { return sqlite3_column_double(s_.stmt_, column); }
     bool is_null(int column) const { return sqlite3_column_type(s_.stmt_, column) == SQLITE_NULL; }
     std::string text(int column) const;
 

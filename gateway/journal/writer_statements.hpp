@@ -33,12 +33,24 @@ struct journal_writer::statements {
                         "DELETE FROM events WHERE seq IN (SELECT seq FROM events "
                         "WHERE lane = ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3)"),
           add_dropped(db, path, "count dropped events",
-                      "UPDATE counters SET value = value + ?1 WHERE name = 'dropped_total'") {}
+                      "UPDATE counters SET value = value + ?1 WHERE name = 'dropped_total'"),
+          save_alert(db, path, "save alert state",
+                     "INSERT INTO alert_state(rule, device, point, severity, since_ms, "
+                     "announced_ms, peak) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                     "ON CONFLICT(rule, device, point) DO UPDATE SET severity = excluded.severity, "
+                     "since_ms = excluded.since_ms, announced_ms = excluded.announced_ms, "
+                     "peak = excluded.peak"),
+          remove_alert(db, path, "remove alert state",
+                       "DELETE FROM alert_state WHERE rule = ?1 AND device = ?2 AND point = ?3"),
+          load_alerts(db, path, "load alert state",
+                      "SELECT rule, device, point, severity, since_ms, announced_ms, peak "
+                      "FROM alert_state ORDER BY rule, device, point") {}
 
     journal_detail::statement begin, commit, rollback;
     journal_detail::statement insert, save_cursor, load_cursor;
     journal_detail::statement space, lane_head, lane_run, delete_through, delete_oldest,
         add_dropped;
+    journal_detail::statement save_alert, remove_alert, load_alerts;
 };
 
 }  // namespace edgegate

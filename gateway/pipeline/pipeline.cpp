@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <iterator>
+#include <variant>
+
 #include "gateway/core/payload.hpp"
 
 namespace edgegate {
@@ -11,6 +14,9 @@ namespace {
 // How long the pipeline thread waits for a reading before it looks at acks and retention.
 constexpr auto idle_wait = std::chrono::milliseconds(200);
 constexpr auto retention_every = std::chrono::seconds(1);
+// How often the rules engine hears the time: the resolution of `for`, `clear_for`, `stale` and
+// `repeat` (readings are evaluated as they come).
+constexpr auto tick_every = std::chrono::milliseconds(100);
 // A failing commit (disk full, I/O error) is retried: the batch stays in memory and the drivers
 // are held back by the full channel meanwhile.
 constexpr auto retry_wait = std::chrono::seconds(1);
@@ -21,8 +27,13 @@ constexpr int shutdown_attempts = 5;
 }  // namespace
 
 pipeline::pipeline(const journal_section& cfg, journal_writer& journal, ingest_channel& channel,
-                   ack_mailbox& acks, std::function<void()> on_fatal)
-    : cfg_(cfg), journal_(journal), channel_(channel), acks_(acks), on_fatal_(std::move(on_fatal)) {
+                   ack_mailbox& acks, std::function<void()> on_fatal, std::vector<rule> rules)
+    : cfg_(cfg),
+      journal_(journal),
+      channel_(channel),
+      acks_(acks),
+      on_fatal_(std::move(on_fatal)),
+      engine_(std::move(rules)) {
     for (int l = 0; l < lane_count; ++l) saved_acks_[l] = acks_.get(static_cast<lane>(l));
 }
 
@@ -34,7 +45,12 @@ void pipeline::start(std::string_view version) {
     std::string extra = "\"version\":\"";
     extra += version;
     extra += '"';
-    std::vector<event> first{make_status_event("started", wall_clock::now(), extra)};
+    const timestamp now = wall_clock::now();
+    std::vector<event> first{make_status_event("started", now, extra)};
+    const auto saved = journal_.load_alerts();
+    if (!saved.empty()) spdlog::info("{} alert(s) active at the last stop", saved.size());
+    add_alerts(engine_.restore(saved, now), first);
+    take_changes();
     thread_ = std::thread([this, first = std::move(first)]() mutable {
         try {
             commit_batch(first);
@@ -82,12 +98,34 @@ void pipeline::apply_retention(std::vector<event>& batch) {
     }
 }
 
-// One transaction: the batch and the latest acks. On failure the batch is kept for a retry.
+void pipeline::add_alerts(std::vector<alert> alerts, std::vector<event>& batch) {
+    for (const auto& a : alerts) {
+        spdlog::info("alert {}: {}", a.state == alert_state::raised ? "raised" : "cleared",
+                     a.message);
+        batch.push_back(make_alert_event(a));
+    }
+}
+
+void pipeline::take_changes() {
+    auto changes = engine_.take_changes();
+    changes_.insert(changes_.end(), std::make_move_iterator(changes.begin()),
+                    std::make_move_iterator(changes.end()));
+}
+
+// One transaction: the batch, the alert states that changed with it and the latest acks. On
+// failure the batch and the states are kept for a retry.
 void pipeline::commit_batch(std::vector<event>& batch) {
     for (int attempt = 1;; ++attempt) {
         try {
             journal_.begin();
             for (const auto& ev : batch) journal_.append(ev);
+            for (const auto& c : changes_) {
+                if (c.active) {
+                    journal_.save_alert(c.state);
+                } else {
+                    journal_.remove_alert(c.state.rule, c.state.device, c.state.point);
+                }
+            }
             std::array<std::int64_t, lane_count> acked{};
             for (int l = 0; l < lane_count; ++l) {
                 acked[l] = acks_.get(static_cast<lane>(l));
@@ -98,6 +136,7 @@ void pipeline::commit_batch(std::vector<event>& batch) {
             journal_.commit();
             saved_acks_ = acked;
             batch.clear();
+            changes_.clear();
             return;
         } catch (const journal_error& e) {
             if (attempt == 1 || attempt % 60 == 0) {
@@ -114,14 +153,16 @@ void pipeline::commit_batch(std::vector<event>& batch) {
 
 void pipeline::run() {
     const auto batch_max = static_cast<std::size_t>(cfg_.commit_batch);
+    const bool ticking = !engine_.rules().empty();
     std::vector<ingest_item> readings;
     std::vector<event> batch;
     readings.reserve(batch_max);
     batch.reserve(batch_max + 1);
     auto next_retention = std::chrono::steady_clock::now() + retention_every;
+    auto next_tick = std::chrono::steady_clock::now() + tick_every;
     while (true) {
         readings.clear();
-        channel_.pop(readings, batch_max, idle_wait);
+        channel_.pop(readings, batch_max, ticking ? tick_every : idle_wait);
         // Group commit: keep taking what is already queued, without waiting, until the channel
         // is empty or the batch is full or old enough. At low load this adds no latency.
         const auto tx_start = std::chrono::steady_clock::now();
@@ -130,17 +171,25 @@ void pipeline::run() {
             if (channel_.pop(readings, batch_max - readings.size(), {}) == 0) break;
         }
         for (const auto& item : readings) {
-            batch.push_back(std::holds_alternative<reading>(item)
-                                ? make_reading_event(std::get<reading>(item))
-                                : make_device_event(std::get<device_status>(item)));
+            if (const auto* r = std::get_if<reading>(&item)) {
+                batch.push_back(make_reading_event(*r));
+                add_alerts(engine_.on_reading(*r), batch);
+            } else {
+                batch.push_back(make_device_event(std::get<device_status>(item)));
+            }
         }
 
         const auto now = std::chrono::steady_clock::now();
+        if (ticking && now >= next_tick) {
+            next_tick = now + tick_every;
+            add_alerts(engine_.on_tick(wall_clock::now()), batch);
+        }
         if (now >= next_retention) {
             next_retention = now + retention_every;
             apply_retention(batch);
         }
-        if (!batch.empty() || acks_changed()) commit_batch(batch);
+        take_changes();
+        if (!batch.empty() || !changes_.empty() || acks_changed()) commit_batch(batch);
         if (readings.empty() && channel_.finished()) return;
     }
 }

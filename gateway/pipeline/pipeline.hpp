@@ -10,23 +10,27 @@
 #include "gateway/config/config.hpp"
 #include "gateway/journal/journal.hpp"
 #include "gateway/pipeline/ingest_channel.hpp"
+#include "rules/rule_engine.hpp"
 
 namespace edgegate {
 
-// The pipeline thread: takes readings from the ingest channel, encodes them as events and
-// appends them to the journal in group commits (a transaction closes as soon as the channel is
-// empty, or at `commit_batch` events or `commit_interval`), persists the forwarder's acks from
-// the mailbox with each commit, and applies retention. It owns the journal writer while it
-// runs.
+// The pipeline thread: takes readings from the ingest channel, encodes them as events, runs
+// them through the rules engine, and appends readings and alerts to the journal in group
+// commits (a transaction closes as soon as the channel is empty, or at `commit_batch` events or
+// `commit_interval`). Each commit also carries the alert states that changed with its alerts and
+// the forwarder's latest acks. It ticks the engine every 100 ms and applies retention. It owns
+// the journal writer while it runs.
 class pipeline {
   public:
     // `on_fatal` is called (on the pipeline thread) when the journal fails for good; main then
     // stops the gateway with a non-zero exit.
     pipeline(const journal_section& cfg, journal_writer& journal, ingest_channel& channel,
-             ack_mailbox& acks, std::function<void()> on_fatal);
+             ack_mailbox& acks, std::function<void()> on_fatal, std::vector<rule> rules = {});
     ~pipeline();
 
-    // Main thread: launch the thread. The first event appended is a `started` status event.
+    // Main thread: restore the active alerts from the journal and launch the thread. The first
+    // commit is a `started` status event, with a clear for every restored alert whose rule is
+    // gone. Throws journal_error when the alert state cannot be read.
     void start(std::string_view version);
     // Main thread: returns once the channel is closed and drained into a last commit.
     void join();
@@ -36,6 +40,9 @@ class pipeline {
   private:
     void run();
     void commit_batch(std::vector<event>& batch);
+    void add_alerts(std::vector<alert> alerts, std::vector<event>& batch);
+    // Moves the engine's changed alert states into changes_, for the next commit.
+    void take_changes();
     // Applies max_bytes/max_age; announces undelivered drops with a status event in `batch`.
     void apply_retention(std::vector<event>& batch);
     bool acks_changed() const;
@@ -46,6 +53,9 @@ class pipeline {
     ack_mailbox& acks_;
     std::function<void()> on_fatal_;
     std::array<std::int64_t, lane_count> saved_acks_{};
+    rule_engine engine_;
+    // Alert states not yet committed; kept across a failed commit like the batch.
+    std::vector<alert_change> changes_;
     std::thread thread_;
 };
 

@@ -65,5 +65,6 @@ void bench_forward(const options& opts, table& out);
 void bench_latency(const options& opts, table& out);
 void bench_gateway(const options& opts, table& out);
 void bench_modbus(const options& opts, table& out);
+void bench_rules(const options& opts, table& out);
 
 }  // namespace edgegate::bench

@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
     app.add_option("--config", opts.config, "configuration for the RSS/CPU figure")
         ->capture_default_str();
     app.add_option("--only", opts.only, "run only these figures")
-        ->check(CLI::IsMember({"ingest", "forward", "latency", "gateway", "modbus"}))
+        ->check(CLI::IsMember({"ingest", "forward", "latency", "gateway", "modbus", "rules"}))
         ->delimiter(',');
     CLI11_PARSE(app, argc, argv);
 
@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
     table out;
     const std::pair<const char*, std::function<void(const options&, table&)>> figures[] = {
         {"ingest", bench_ingest},   {"forward", bench_forward}, {"latency", bench_latency},
-        {"gateway", bench_gateway}, {"modbus", bench_modbus},
+        {"gateway", bench_gateway}, {"modbus", bench_modbus},   {"rules", bench_rules},
     };
     int failed = 0;
     for (const auto& [name, run] : figures) {

@@ -163,9 +163,20 @@ const std::vector<bad_case> bad_cases = {
     {"bad_point_signal.yaml",
      {":10:17: devices[1].points[0].signal: unknown value 'sinus', did you mean 'sine'?"}},
 
-    // Rules are refused until the rule engine exists.
-    {"rules_not_supported.yaml",
-     {":3:3: rules: rules are not supported by this version yet"}},
+    // Rules: rules/ reads each entry (every rule error has its golden case in
+    // tests/fixtures/rules), and the loader checks them against the devices.
+    {"rule_without_condition.yaml",
+     {":3:5: rules[0]: missing required key 'match'",
+      ":3:5: rules[0]: missing a condition, one of: above, below, outside, inside, equals, "
+      "rate_above, rate_below, stale",
+      ":4:5: rules[0].when: unknown key 'when'"}},
+    {"rule_unknown_device.yaml",
+     {":7:12: rules[0].match: no device named 'boilr', did you mean 'boiler'?"}},
+    {"rule_glob_matches_no_device.yaml",
+     {":7:12: rules[0].match: 'pump*' matches no device"}},
+    {"rule_device_with_other_errors.yaml",
+     {":5:44: devices[0].points[0].signal: unknown value 'sinus', did you mean 'sine'?",
+      ":10:15: rules[0].severity: unknown value 'critcal', did you mean 'critical'?"}},
 
     // All errors, in file order, although unknown keys are found last.
     {"several_errors.yaml",
@@ -232,6 +243,7 @@ TEST_CASE("a file without settings takes every default") {
         const gateway_config cfg = load_config(fixture(name));
         check_defaults(cfg);
         CHECK(cfg.devices.empty());
+        CHECK(cfg.rules.empty());
         CHECK(cfg.file == fixture(name));
     }
 }
@@ -258,6 +270,25 @@ TEST_CASE("a file setting every key loads every value") {
     REQUIRE(cfg.devices.size() == 2);
     CHECK(cfg.devices[0]->name() == "boiler");
     CHECK(cfg.devices[1]->name() == "coldroom.1");
+    REQUIRE(cfg.rules.size() == 2);
+    const rule& hot = cfg.rules[0];
+    CHECK(hot.name == "boiler_overheat");
+    CHECK(hot.device_pattern == "boiler");
+    CHECK(hot.point_pattern == "temperature");
+    CHECK(hot.when.kind == condition_kind::above);
+    CHECK(hot.when.limit == 90);
+    CHECK(hot.when.clear_level == 85);
+    CHECK(hot.hold == 10s);
+    CHECK(hot.clear_hold == 5s);
+    CHECK(hot.severity == severity::critical);
+    CHECK(hot.message.text() == "{device} {point} at {value}{unit} (limit {threshold})");
+    const rule& door = cfg.rules[1];
+    CHECK(door.device_pattern == "coldroom*");
+    CHECK(door.when.kind == condition_kind::equals);
+    CHECK(door.when.target == value(true));
+    CHECK(door.hold == 5min);
+    CHECK(door.repeat == 15min);
+    CHECK(door.severity == severity::warning);
 }
 
 TEST_CASE("a relative journal path is relative to the configuration file, not to the caller") {
@@ -281,11 +312,13 @@ TEST_CASE("the shipped examples load: demo.yaml as the demo, gateway.yaml with e
     CHECK(demo.devices[0]->name() == "boiler");
     CHECK(demo.devices[1]->name() == "coldroom");
     CHECK(demo.devices[2]->name() == "meter");
+    CHECK(demo.rules.size() == 5);
 
     // The annotated reference states each default: it must agree with the code.
     const gateway_config reference = load_config(config_dir + "/gateway.yaml");
     check_defaults(reference);
     CHECK(reference.devices.size() == 1);
+    CHECK(reference.rules.size() == 2);
 }
 
 TEST_CASE("a file that cannot be read is config_unreadable, naming the file and the reason") {

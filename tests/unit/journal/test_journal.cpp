@@ -238,7 +238,7 @@ TEST_CASE("read_stats describes the backlog") {
     CHECK(st.first_seq == 1);
     CHECK(st.last_seq == 10);
     CHECK(st.dropped_total == 0);
-    CHECK(st.schema_version == 1);
+    CHECK(st.schema_version == 2);
     CHECK(st.bytes_used > 0);
     CHECK(st.file_bytes > 0);
     REQUIRE(st.last_event);
@@ -260,7 +260,7 @@ TEST_CASE("a new journal is marked as edgegate's, and its integrity check passes
         CHECK(r.integrity_check() == "ok");
     }
     CHECK(test::raw_int(path, "PRAGMA application_id") == 0x45444757);
-    CHECK(test::raw_int(path, "SELECT value FROM meta WHERE key = 'schema_version'") == 1);
+    CHECK(test::raw_int(path, "SELECT value FROM meta WHERE key = 'schema_version'") == 2);
     CHECK(test::raw_text(path, "PRAGMA journal_mode") == "wal");
 }
 
