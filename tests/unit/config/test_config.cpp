@@ -158,7 +158,7 @@ const std::vector<bad_case> bad_cases = {
      {":3:13: devices[0].driver: unknown driver 'simulatd', did you mean 'simulated'?"}},
     // The other keys belong to a driver nobody knows, so they are not reported.
     {"unknown_driver_no_suggestion.yaml",
-     {":3:13: devices[0].driver: unknown driver 'opcua', expected one of: modbus, simulated"}},
+     {":3:13: devices[0].driver: unknown driver 'opcua', expected one of: gpio, modbus, simulated"}},
     // The driver's own keys, reported by the driver with the same positions and paths.
     {"bad_point_signal.yaml",
      {":10:17: devices[1].points[0].signal: unknown value 'sinus', did you mean 'sine'?"}},
