@@ -12,16 +12,6 @@ using namespace std::chrono_literals;
 // driver waits on all inputs of a device in one bulk.
 constexpr std::size_t max_points = 64;
 
-void read_reconnect(yaml_section section, gpio_device_config& cfg) {
-    cfg.reconnect_min = section.dur("min", cfg.reconnect_min, 10ms, 1h);
-    cfg.reconnect_max = section.dur("max", cfg.reconnect_max, 10ms, 1h);
-    if (cfg.reconnect_min > cfg.reconnect_max) {
-        section.error("min (" + format_duration(cfg.reconnect_min) + ") is greater than max (" +
-                      format_duration(cfg.reconnect_max) + ")");
-    }
-    section.finish();
-}
-
 // Keys that would be silently ignored on a line of the other direction are errors instead.
 void refuse(yaml_section& p, std::initializer_list<std::string_view> keys, const char* why) {
     for (const auto key : keys) {
@@ -91,7 +81,7 @@ gpio_device_config parse_gpio_device(const std::string& name, yaml_section& devi
     cfg.name = name;
     cfg.chip = device.required_str("chip");
     const duration report = device.dur("report", 60s, 1s, 24h);
-    read_reconnect(device.child("reconnect"), cfg);
+    read_delay_range(device.child("reconnect"), cfg.reconnect_min, cfg.reconnect_max);
     const YAML::Node points = device.raw("points");
     if (!points || !points.IsSequence() || points.size() == 0) {
         device.error(points, "points", "expected a non-empty list of points");

@@ -79,16 +79,6 @@ void read_link(yaml_section& device, modbus_device_config& cfg) {
     cfg.unit_id = static_cast<int>(device.integer("unit_id", 1, min_unit, max_unit));
 }
 
-void read_reconnect(yaml_section section, modbus_device_config& cfg) {
-    cfg.reconnect_min = section.dur("min", cfg.reconnect_min, 10ms, 1h);
-    cfg.reconnect_max = section.dur("max", cfg.reconnect_max, 10ms, 1h);
-    if (cfg.reconnect_min > cfg.reconnect_max) {
-        section.error("min (" + format_duration(cfg.reconnect_min) + ") is greater than max (" +
-                      format_duration(cfg.reconnect_max) + ")");
-    }
-    section.finish();
-}
-
 void read_order(yaml_section& p, modbus_point& point) {
     if (!p.has("order")) return;
     const int regs = register_count(point.type, 0);
@@ -218,7 +208,7 @@ modbus_device_config parse_modbus_device(const std::string& name, yaml_section& 
         static_cast<int>(device.integer("max_gap", cfg.max_gap, 0, max_read_registers - 1));
     cfg.coalesce = device.boolean("coalesce", cfg.coalesce);
     const duration heartbeat = device.dur("heartbeat", 60s, 1s, 24h);
-    read_reconnect(device.child("reconnect"), cfg);
+    read_delay_range(device.child("reconnect"), cfg.reconnect_min, cfg.reconnect_max);
 
     const YAML::Node points = device.raw("points");
     if (!points || !points.IsSequence() || points.size() == 0) {

@@ -209,16 +209,6 @@ void read_journal(yaml_section section, journal_section& j, const std::string& c
     section.finish();
 }
 
-void read_reconnect(yaml_section section, backoff_section& b) {
-    b.min = section.dur("min", b.min, 10ms, 1h);
-    b.max = section.dur("max", b.max, 10ms, 1h);
-    if (b.min > b.max) {
-        section.error("min (" + format_duration(b.min) + ") is greater than max (" +
-                      format_duration(b.max) + ")");
-    }
-    section.finish();
-}
-
 void read_mqtt(yaml_section section, mqtt_section& m, const std::string& gateway_id) {
     m.uri = section.str("uri", m.uri);
     if (!is_valid_broker_uri(m.uri)) {
@@ -247,7 +237,7 @@ void read_mqtt(yaml_section section, mqtt_section& m, const std::string& gateway
         section.error(section.raw("topic_prefix"), "topic_prefix", *problem);
     }
     m.window = static_cast<int>(section.integer("window", m.window, 1, 10000));
-    read_reconnect(section.child("reconnect"), m.reconnect);
+    read_delay_range(section.child("reconnect"), m.reconnect.min, m.reconnect.max);
     section.finish();
 }
 

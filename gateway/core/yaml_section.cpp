@@ -310,4 +310,15 @@ void yaml_section::report(const YAML::Mark& at, std::string path, std::string me
     diag_.error(at.line, at.column, std::move(path), std::move(message));
 }
 
+void read_delay_range(yaml_section section, duration& min, duration& max) {
+    using namespace std::chrono_literals;
+    min = section.dur("min", min, 10ms, 1h);
+    max = section.dur("max", max, 10ms, 1h);
+    if (min > max) {
+        section.error("min (" + format_duration(min) + ") is greater than max (" +
+                      format_duration(max) + ")");
+    }
+    section.finish();
+}
+
 }  // namespace edgegate

@@ -109,6 +109,10 @@ std::string quote(std::string_view text);
 // How a value reads in "expected X, got Y": quote(text), "a mapping", "a sequence" or "nothing".
 std::string describe_value(const YAML::Node& node);
 
+// Reads a `{ min, max }` mapping of reconnect/retry delays (each 10ms..1h, min <= max) into
+// `min` and `max`, which hold the defaults on entry, and finishes the section.
+void read_delay_range(yaml_section section, duration& min, duration& max);
+
 // The candidate nearest to `word` by edit distance (case-insensitive, a swap of neighbours counts
 // as one edit), if close enough to be a likely typo: at most two edits and at most half the
 // longer word ("sinus" -> "sine", but not "ab" -> "id"), or at most a third of the longer word.

@@ -13,25 +13,15 @@
 #include "gateway/core/diagnostics.hpp"
 #include "gateway/core/names.hpp"
 #include "gateway/core/yaml_section.hpp"
+#include "tests/helpers/config_messages.hpp"
 #include "tests/helpers/temp_dir.hpp"
-
-namespace doctest {
-template <>
-struct StringMaker<std::vector<std::string>> {
-    static String convert(const std::vector<std::string>& lines) {
-        std::string text = "{";
-        for (const auto& line : lines) text += "\n  \"" + line + "\"";
-        return (text + "\n}").c_str();
-    }
-};
-}  // namespace doctest
 
 using namespace edgegate;
 using namespace std::chrono_literals;
 
 namespace {
 
-using messages = std::vector<std::string>;
+using edgegate::test::messages;
 
 std::string fixture(const std::string& name) {
     return std::string(EDGEGATE_FIXTURES) + "/config/" + name;

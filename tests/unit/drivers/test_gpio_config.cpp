@@ -9,47 +9,15 @@
 #include "drivers/registry.hpp"
 #include "gateway/core/diagnostics.hpp"
 #include "gateway/core/yaml_section.hpp"
-
-namespace doctest {
-template <>
-struct StringMaker<std::vector<std::string>> {
-    static String convert(const std::vector<std::string>& lines) {
-        std::string text = "{";
-        for (const auto& line : lines) text += "\n  \"" + line + "\"";
-        return (text + "\n}").c_str();
-    }
-};
-}  // namespace doctest
+#include "tests/helpers/config_messages.hpp"
 
 using namespace edgegate;
+using edgegate::test::messages;
 using namespace std::chrono_literals;
 
 namespace {
 
-using messages = std::vector<std::string>;
-
-// A device entry as the loader hands it over: name and driver read, the rest for the driver.
-struct entry {
-    diagnostics diag{"t.yaml"};
-    YAML::Node node;
-    yaml_section section;
-    std::string name;
-
-    explicit entry(const std::string& yaml)
-        : node(YAML::Load(yaml)), section(node, "devices[0]", diag) {
-        name = section.required_str("name");
-        section.required_str("driver");
-    }
-};
-
-messages errors_of(const std::string& yaml) {
-    entry e(yaml);
-    const auto d = make_driver("gpio", e.name, e.section);
-    CHECK((d == nullptr) == !e.diag.ok());
-    messages lines;
-    for (const auto& err : e.diag.errors()) lines.push_back(err.to_string());
-    return lines;
-}
+messages errors_of(const std::string& yaml) { return test::driver_errors("gpio", yaml); }
 
 std::string device(const std::string& points, const std::string& extra = "") {
     return "name: dev\ndriver: gpio\nchip: gpiochip0\n" + extra + "points:\n" + points;
@@ -58,7 +26,7 @@ std::string device(const std::string& points, const std::string& extra = "") {
 }  // namespace
 
 TEST_CASE("the issue's example is read as written") {
-    entry e(R"(name: coldroom
+    test::device_entry e(R"(name: coldroom
 driver: gpio
 chip: gpiochip0
 points:
@@ -93,7 +61,7 @@ points:
 }
 
 TEST_CASE("an active-low output is requested at the inverted physical level") {
-    entry e(
+    test::device_entry e(
         device("  - { name: relay, line: 5, direction: output, initial: true, active_low: true }\n"
                "  - { name: lamp, line: 6, direction: output, initial: true }\n"));
     const auto cfg = parse_gpio_device(e.name, e.section);
@@ -103,7 +71,7 @@ TEST_CASE("an active-low output is requested at the inverted physical level") {
 }
 
 TEST_CASE("a device-level report is the default of its points") {
-    entry e(
+    test::device_entry e(
         device("  - { name: a, line: 1 }\n  - { name: b, line: 2, report: 5s }\n", "report: 2m\n"));
     const auto cfg = parse_gpio_device(e.name, e.section);
     REQUIRE(e.diag.ok());

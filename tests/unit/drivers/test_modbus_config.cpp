@@ -9,51 +9,15 @@
 #include "drivers/registry.hpp"
 #include "gateway/core/diagnostics.hpp"
 #include "gateway/core/yaml_section.hpp"
-
-namespace doctest {
-template <>
-struct StringMaker<std::vector<std::string>> {
-    static String convert(const std::vector<std::string>& lines) {
-        std::string text = "{";
-        for (const auto& line : lines) text += "\n  \"" + line + "\"";
-        return (text + "\n}").c_str();
-    }
-};
-}  // namespace doctest
+#include "tests/helpers/config_messages.hpp"
 
 using namespace edgegate;
+using edgegate::test::messages;
 using namespace std::chrono_literals;
 
 namespace {
 
-using messages = std::vector<std::string>;
-
-// A device entry as the loader hands it over: name and driver read, the rest for the driver.
-struct entry {
-    diagnostics diag{"t.yaml"};
-    YAML::Node node;
-    yaml_section section;
-    std::string name;
-
-    explicit entry(const std::string& yaml)
-        : node(YAML::Load(yaml)), section(node, "devices[0]", diag) {
-        name = section.required_str("name");
-        section.required_str("driver");
-    }
-
-    messages errors() const {
-        messages lines;
-        for (const auto& e : diag.errors()) lines.push_back(e.to_string());
-        return lines;
-    }
-};
-
-messages errors_of(const std::string& yaml) {
-    entry e(yaml);
-    const auto d = make_driver("modbus", e.name, e.section);
-    CHECK((d == nullptr) == !e.diag.ok());
-    return e.errors();
-}
+messages errors_of(const std::string& yaml) { return test::driver_errors("modbus", yaml); }
 
 // A TCP device around `points` (each line indented for the points list).
 std::string tcp_device(const std::string& points, const std::string& extra = "") {
@@ -63,7 +27,7 @@ std::string tcp_device(const std::string& points, const std::string& extra = "")
 }  // namespace
 
 TEST_CASE("a full TCP device: every key read, defaults where absent") {
-    entry e(R"(name: boiler
+    test::device_entry e(R"(name: boiler
 driver: modbus
 transport: tcp
 host: 192.168.1.50
@@ -120,7 +84,7 @@ points:
 }
 
 TEST_CASE("an RTU device: serial settings and their defaults") {
-    entry e(
+    test::device_entry e(
         "name: meter\ndriver: modbus\ntransport: rtu\nserial: /dev/ttyUSB7\nbaud: 9600\n"
         "parity: none\nstop_bits: 2\nunit_id: 247\npoints: [ { name: v, address: 0 } ]\n");
     const modbus_device_config cfg = parse_modbus_device(e.name, e.section);
@@ -137,7 +101,7 @@ TEST_CASE("an RTU device: serial settings and their defaults") {
     CHECK(cfg.timeout == 500ms);
     CHECK(cfg.max_gap == 8);
 
-    entry d(
+    test::device_entry d(
         "name: m\ndriver: modbus\ntransport: rtu\nserial: /dev/ttyUSB8\n"
         "points: [ { name: v, address: 0 } ]\n");
     const modbus_device_config defaults = parse_modbus_device(d.name, d.section);
@@ -246,18 +210,18 @@ TEST_CASE("point mistakes: each with its message at its key") {
 }
 
 TEST_CASE("devices on one serial line must agree on its settings; one endpoint, one transport") {
-    entry first(
+    test::device_entry first(
         "name: a\ndriver: modbus\ntransport: rtu\nserial: /dev/ttyT1\nbaud: 9600\n"
         "points: [ { name: v, address: 0 } ]\n");
     const auto a = make_driver("modbus", first.name, first.section);
     REQUIRE(a != nullptr);
 
-    entry same(
+    test::device_entry same(
         "name: b\ndriver: modbus\ntransport: rtu\nserial: /dev/ttyT1\nbaud: 9600\n"
         "unit_id: 2\npoints: [ { name: v, address: 0 } ]\n");
     CHECK(make_driver("modbus", same.name, same.section) != nullptr);
 
-    entry other(
+    test::device_entry other(
         "name: c\ndriver: modbus\ntransport: rtu\nserial: /dev/ttyT1\nbaud: 19200\n"
         "parity: odd\npoints: [ { name: v, address: 0 } ]\n");
     CHECK(make_driver("modbus", other.name, other.section) == nullptr);
@@ -267,12 +231,12 @@ TEST_CASE("devices on one serial line must agree on its settings; one endpoint, 
                    "t.yaml:6:9: devices[0].parity: serial line /dev/ttyT1 is already used by "
                    "device 'a' with parity even: devices sharing it must use the same parity"});
 
-    entry tcp(
+    test::device_entry tcp(
         "name: t\ndriver: modbus\nhost: 127.0.0.9\nport: 1502\n"
         "points: [ { name: v, address: 0 } ]\n");
     const auto t = make_driver("modbus", tcp.name, tcp.section);
     REQUIRE(t != nullptr);
-    entry rot(
+    test::device_entry rot(
         "name: r\ndriver: modbus\ntransport: rtu-over-tcp\nhost: 127.0.0.9\nport: 1502\n"
         "points: [ { name: v, address: 0 } ]\n");
     CHECK(make_driver("modbus", rot.name, rot.section) == nullptr);
@@ -284,12 +248,12 @@ TEST_CASE("devices on one serial line must agree on its settings; one endpoint, 
 
 TEST_CASE("a line is released with its last driver: then other settings are fine") {
     {
-        entry first(
+        test::device_entry first(
             "name: a\ndriver: modbus\ntransport: rtu\nserial: /dev/ttyT2\nbaud: 9600\n"
             "points: [ { name: v, address: 0 } ]\n");
         REQUIRE(make_driver("modbus", first.name, first.section) != nullptr);
     }
-    entry second(
+    test::device_entry second(
         "name: b\ndriver: modbus\ntransport: rtu\nserial: /dev/ttyT2\nbaud: 38400\n"
         "points: [ { name: v, address: 0 } ]\n");
     CHECK(make_driver("modbus", second.name, second.section) != nullptr);
