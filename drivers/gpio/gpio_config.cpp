@@ -82,19 +82,13 @@ gpio_device_config parse_gpio_device(const std::string& name, yaml_section& devi
     cfg.chip = device.required_str("chip");
     const duration report = device.dur("report", 60s, 1s, 24h);
     read_delay_range(device.child("reconnect"), cfg.reconnect_min, cfg.reconnect_max);
-    const YAML::Node points = device.raw("points");
-    if (!points || !points.IsSequence() || points.size() == 0) {
-        device.error(points, "points", "expected a non-empty list of points");
-    } else if (points.size() > max_points) {
-        device.error(points, "points",
+    auto points = device.entries("points");
+    if (points.size() > max_points) {
+        device.error(device.raw("points"), "points",
                      "at most " + std::to_string(max_points) + " points per device (one chip)");
-    } else {
-        for (std::size_t i = 0; i < points.size(); ++i) {
-            yaml_section p(points[i], device.path() + ".points[" + std::to_string(i) + "]",
-                           device.diag());
-            cfg.points.push_back(read_point(p, cfg.points, report));
-        }
+        points.clear();
     }
+    for (auto& p : points) cfg.points.push_back(read_point(p, cfg.points, report));
     device.finish();
     return cfg;
 }

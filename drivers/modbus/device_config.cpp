@@ -210,15 +210,8 @@ modbus_device_config parse_modbus_device(const std::string& name, yaml_section& 
     const duration heartbeat = device.dur("heartbeat", 60s, 1s, 24h);
     read_delay_range(device.child("reconnect"), cfg.reconnect_min, cfg.reconnect_max);
 
-    const YAML::Node points = device.raw("points");
-    if (!points || !points.IsSequence() || points.size() == 0) {
-        device.error(points, "points", "expected a non-empty list of points");
-    } else {
-        for (std::size_t i = 0; i < points.size(); ++i) {
-            yaml_section p(points[i], device.path() + ".points[" + std::to_string(i) + "]",
-                           device.diag());
-            cfg.points.push_back(read_point(p, cfg.points, heartbeat));
-        }
+    for (auto& p : device.entries("points")) {
+        cfg.points.push_back(read_point(p, cfg.points, heartbeat));
     }
     device.finish();
     return cfg;

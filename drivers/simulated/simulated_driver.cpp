@@ -26,42 +26,33 @@ simulated_device_config parse_simulated_device(const std::string& name, yaml_sec
     cfg.name = name;
     cfg.poll = device.dur("poll", std::chrono::seconds(1), std::chrono::milliseconds(1),
                           std::chrono::hours(24));
-    const YAML::Node points = device.raw("points");
-    if (!points || !points.IsSequence() || points.size() == 0) {
-        device.error(points, "points", "expected a non-empty list of points");
-    } else {
-        for (std::size_t i = 0; i < points.size(); ++i) {
-            yaml_section p(points[i], device.path() + ".points[" + std::to_string(i) + "]",
-                           device.diag());
-            signal_spec s;
-            s.name = p.required_str("name");
-            if (!s.name.empty() && !is_valid_name(s.name)) {
-                p.error(p.raw("name"), "name",
-                        "'" + s.name + "' may only contain A-Z a-z 0-9 _ . -");
-            }
-            for (const auto& other : cfg.points) {
-                if (!s.name.empty() && other.name == s.name) {
-                    p.error(p.raw("name"), "name", "duplicate point name '" + s.name + "'");
-                }
-            }
-            s.shape = parse_shape(
-                p.enumeration("signal", "sine",
-                              {"sine", "ramp", "square", "random_walk", "counter", "constant"}));
-            s.min = p.number("min", 0, -1e15, 1e15);
-            s.max = p.number("max", 1, -1e15, 1e15);
-            if (s.max < s.min) p.error(p.raw("max"), "max", "must not be below min");
-            s.period = p.dur("period", std::chrono::seconds(60), std::chrono::milliseconds(1),
-                             std::chrono::hours(24 * 365));
-            s.noise = p.number("noise", 0, 0, 1e15);
-            s.constant = p.number("value", 0, -1e15, 1e15);
-            s.unit = p.str("unit", "");
-            const auto seed = p.integer("seed", -1, 0, INT64_MAX);
-            // Without a seed each point still repeats exactly from run to run.
-            s.seed = seed >= 0 ? static_cast<std::uint64_t>(seed)
-                               : std::hash<std::string>{}(name + "/" + s.name);
-            p.finish();
-            cfg.points.push_back(std::move(s));
+    for (auto& p : device.entries("points")) {
+        signal_spec s;
+        s.name = p.required_str("name");
+        if (!s.name.empty() && !is_valid_name(s.name)) {
+            p.error(p.raw("name"), "name", "'" + s.name + "' may only contain A-Z a-z 0-9 _ . -");
         }
+        for (const auto& other : cfg.points) {
+            if (!s.name.empty() && other.name == s.name) {
+                p.error(p.raw("name"), "name", "duplicate point name '" + s.name + "'");
+            }
+        }
+        s.shape = parse_shape(p.enumeration(
+            "signal", "sine", {"sine", "ramp", "square", "random_walk", "counter", "constant"}));
+        s.min = p.number("min", 0, -1e15, 1e15);
+        s.max = p.number("max", 1, -1e15, 1e15);
+        if (s.max < s.min) p.error(p.raw("max"), "max", "must not be below min");
+        s.period = p.dur("period", std::chrono::seconds(60), std::chrono::milliseconds(1),
+                         std::chrono::hours(24 * 365));
+        s.noise = p.number("noise", 0, 0, 1e15);
+        s.constant = p.number("value", 0, -1e15, 1e15);
+        s.unit = p.str("unit", "");
+        const auto seed = p.integer("seed", -1, 0, INT64_MAX);
+        // Without a seed each point still repeats exactly from run to run.
+        s.seed = seed >= 0 ? static_cast<std::uint64_t>(seed)
+                           : std::hash<std::string>{}(name + "/" + s.name);
+        p.finish();
+        cfg.points.push_back(std::move(s));
     }
     device.finish();
     return cfg;

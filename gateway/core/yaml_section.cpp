@@ -275,6 +275,20 @@ yaml_section yaml_section::child(std::string_view key) {
 
 YAML::Node yaml_section::raw(std::string_view key) { return lookup(key).value; }
 
+std::vector<yaml_section> yaml_section::entries(std::string_view key) {
+    const YAML::Node list = raw(key);
+    std::vector<yaml_section> out;
+    if (!list || !list.IsSequence() || list.size() == 0) {
+        error(list, key, "expected a non-empty list of " + std::string(key));
+        return out;
+    }
+    out.reserve(list.size());
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        out.emplace_back(list[i], key_path(key) + "[" + std::to_string(i) + "]", diag_);
+    }
+    return out;
+}
+
 void yaml_section::error(const YAML::Node& at, std::string_view subkey, std::string message) {
     const YAML::Mark m = mark_of(at);
     report(m.is_null() ? mark_ : m, key_path(subkey), std::move(message));

@@ -56,6 +56,10 @@ class yaml_section {
     yaml_section child(std::string_view key);
     // The raw node (absent -> undefined node), for sequences the caller walks itself.
     YAML::Node raw(std::string_view key);
+    // The entries of the sequence under `key` (a device's `points`), each a section with the path
+    // `<path>.<key>[i]`; an absent, empty or non-sequence value is reported ("expected a
+    // non-empty list of <key>") and gives no entries.
+    std::vector<yaml_section> entries(std::string_view key);
 
     // Report an error at `at` (or at this section when `at` has no position) under
     // `path() + "." + subkey` (no dot before a subscript such as "[2]"; path() when empty).
