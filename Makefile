@@ -8,12 +8,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_DEBS := build-essential cmake pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev \
 	libsqlite3-dev libyaml-cpp-dev doctest-dev libmodbus-dev libgpiod-dev libsystemd-dev \
 	libspdlog-dev libcli11-dev rapidjson-dev
-TEST_DEBS := mosquitto mosquitto-clients socat sqlite3
+TEST_DEBS := mosquitto mosquitto-clients socat sqlite3 lintian systemd
 # `make check`: the second compiler and the formatter.
 CHECK_DEBS := clang clang-format
 
 .PHONY: deps build test check demo bench clean format
 .PHONY: cross-arm64 cross-armhf
+.PHONY: deb deb-arm64 deb-armhf
 
 deps:
 	@missing=$$(for p in $(BUILD_DEBS) $(TEST_DEBS) $(CHECK_DEBS); do \
@@ -89,3 +90,23 @@ cross-arm64 cross-armhf: cross-%:
 	ctest --test-dir build/cross-$* -L unit -j 1 --timeout 600 --output-on-failure
 	$(if $(CROSS_INTEGRATION),ctest --test-dir build/cross-$* -L integration \
 		-R 'integration\.test_($(CROSS_INTEGRATION))$$' -j 1 --timeout 600 --output-on-failure)
+
+# Debian packages (README.md "Deploy on a Raspberry Pi"): CPack in a RelWithDebInfo build, binary
+# stripped, Depends from dpkg-shlibdeps (systemd/deb/depends.sh). `make deb` is this machine's
+# architecture, in build/deb; `make deb-arm64` / `make deb-armhf` package the cross build of
+# `make cross-<arch>` (after its tests under qemu), Depends from the target's own packages.
+VERSION := $(shell sed -n 's/^project.edgegate VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+define deb_report
+	@echo "package: $(CURDIR)/$(1) ($$(stat -c %s $(1)) bytes)"
+	@dpkg-deb -f $(1) Architecture Version Depends
+endef
+
+deb: deps
+	cmake -S . -B build/deb -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEDGEGATE_TESTS=OFF
+	cmake --build build/deb -j $(JOBS)
+	cd build/deb && cpack -G DEB
+	$(call deb_report,build/deb/edgegate_$(VERSION)_$(shell dpkg --print-architecture).deb)
+
+deb-arm64 deb-armhf: deb-%: cross-%
+	cd build/cross-$* && cpack -G DEB
+	$(call deb_report,build/cross-$*/edgegate_$(VERSION)_$*.deb)

@@ -115,6 +115,19 @@ std::vector<reading> gpio_logic::on_tick() {
     return out;
 }
 
+reading gpio_logic::set_output(const std::string& point, bool value) {
+    const auto it = std::find_if(points_.begin(), points_.end(),
+                                 [&](const point_state& s) { return s.cfg->name == point; });
+    if (it == points_.end() || it->cfg->spec.direction != gpio_direction::output) {
+        throw gpio_error("'" + point + "' is not an output of device '" + cfg_.name + "'");
+    }
+    point_state& s = *it;
+    const timestamp wall = time_.wall();
+    source_.set_level(s.cfg->spec.line, value != s.cfg->active_low);
+    s.level = source_.level(s.cfg->spec.line);
+    return make(s, s.level != s.cfg->active_low, wall);
+}
+
 nanoseconds gpio_logic::next_deadline() const {
     nanoseconds next = nanoseconds::max();
     for (const auto& s : points_) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "drivers/gpio/gpio_config.hpp"
@@ -27,6 +28,7 @@ namespace edgegate {
 //   (uint64) and the rate over the interval as `<name>.rate` (per second).
 // * Every other point reports its value every `report` as well, so that stale rules stay quiet
 //   on lines that rarely change.
+// * An output set by a command is reported at once, with the value read back from the line.
 class gpio_logic {
   public:
     gpio_logic(const gpio_device_config& cfg, gpio_line_source& source,
@@ -39,6 +41,10 @@ class gpio_logic {
     std::vector<reading> on_event(const gpio_line_event& e);
     // Settles the debounce windows and makes the reports that are due.
     std::vector<reading> on_tick();
+    // Drives the output `point` to the logical `value` (active_low applied) and reads the line
+    // back. Returns the reading of the value read back, stamped with the wall-clock time of the
+    // write. Throws gpio_error when `point` is not an output or the line fails.
+    reading set_output(const std::string& point, bool value);
     // When on_tick() next has something to do (on the monotonic clock).
     std::chrono::nanoseconds next_deadline() const;
 

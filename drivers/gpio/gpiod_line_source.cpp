@@ -1,9 +1,13 @@
 #include "drivers/gpio/gpiod_line_source.hpp"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <system_error>
-#include <thread>
 
 namespace edgegate {
 
@@ -47,7 +51,16 @@ gpiod::line_request make_request(const gpio_line_spec& spec) {
 
 }  // namespace
 
-gpiod_line_source::~gpiod_line_source() { release(); }
+gpiod_line_source::gpiod_line_source() : wake_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (wake_fd_ < 0) {
+        throw gpio_error("cannot create an eventfd: " + std::system_category().message(errno));
+    }
+}
+
+gpiod_line_source::~gpiod_line_source() {
+    release();
+    ::close(wake_fd_);
+}
 
 void gpiod_line_source::request(const std::string& chip, const std::vector<gpio_line_spec>& lines) {
     release();
@@ -78,7 +91,11 @@ void gpiod_line_source::request(const std::string& chip, const std::vector<gpio_
                                  chip_name_ + ": " + e.what());
             }
             lines_[spec.line] = line;
-            if (spec.direction == gpio_direction::input) inputs_.append(line);
+            if (spec.direction == gpio_direction::input) {
+                inputs_.push_back(line);
+            } else {
+                outputs_.insert(spec.line);
+            }
         }
     } catch (...) {
         release();
@@ -88,15 +105,26 @@ void gpiod_line_source::request(const std::string& chip, const std::vector<gpio_
 
 std::vector<gpio_line_event> gpiod_line_source::wait_events(std::chrono::milliseconds timeout) {
     std::vector<gpio_line_event> out;
-    if (inputs_.empty()) {
-        // Only outputs: nothing to wait for but the caller's next deadline.
-        std::this_thread::sleep_for(timeout);
-        return out;
+    std::vector<pollfd> fds{pollfd{wake_fd_, POLLIN, 0}};
+    for (const auto& line : inputs_)
+        fds.push_back(pollfd{line.event_get_fd(), POLLIN | POLLPRI, 0});
+    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()));
+    // A signal counts as a wake-up: the caller simply waits again.
+    if (ready < 0 && errno == EINTR) return out;
+    if (ready < 0) {
+        throw gpio_error("waiting for events on " + chip_name_ + ": " +
+                         std::system_category().message(errno));
+    }
+    if ((fds[0].revents & POLLIN) != 0) {
+        std::uint64_t count = 0;
+        // EAGAIN only means that nothing is left to clear.
+        [[maybe_unused]] const auto cleared = ::read(wake_fd_, &count, sizeof count);
     }
     try {
-        gpiod::line_bulk ready = inputs_.event_wait(timeout);
-        for (auto& line : ready) {
-            for (const auto& e : line.event_read_multiple()) {
+        for (std::size_t i = 0; i < inputs_.size(); ++i) {
+            // POLLERR or POLLHUP (the chip went away) make the read throw with the reason.
+            if (fds[i + 1].revents == 0) continue;
+            for (const auto& e : inputs_[i].event_read_multiple()) {
                 out.push_back(gpio_line_event{e.source.offset(),
                                               e.event_type == gpiod::line_event::RISING_EDGE,
                                               e.timestamp});
@@ -112,6 +140,12 @@ std::vector<gpio_line_event> gpiod_line_source::wait_events(std::chrono::millise
     return out;
 }
 
+void gpiod_line_source::interrupt() {
+    const std::uint64_t one = 1;
+    // Fails only when the counter is saturated, and then a wake-up is pending anyway.
+    [[maybe_unused]] const auto written = ::write(wake_fd_, &one, sizeof one);
+}
+
 bool gpiod_line_source::level(unsigned line) {
     const auto it = lines_.find(line);
     if (it == lines_.end()) throw gpio_error("line " + std::to_string(line) + " is not requested");
@@ -119,6 +153,19 @@ bool gpiod_line_source::level(unsigned line) {
         return it->second.get_value() != 0;
     } catch (const std::exception& e) {
         throw gpio_error("reading line " + std::to_string(line) + " of " + chip_name_ + ": " +
+                         e.what());
+    }
+}
+
+void gpiod_line_source::set_level(unsigned line, bool high) {
+    const auto it = lines_.find(line);
+    if (it == lines_.end() || !outputs_.contains(line)) {
+        throw gpio_error("line " + std::to_string(line) + " is not requested as an output");
+    }
+    try {
+        it->second.set_value(high ? 1 : 0);
+    } catch (const std::exception& e) {
+        throw gpio_error("setting line " + std::to_string(line) + " of " + chip_name_ + ": " +
                          e.what());
     }
 }
@@ -133,6 +180,7 @@ void gpiod_line_source::release() {
     }
     lines_.clear();
     inputs_.clear();
+    outputs_.clear();
     chip_.reset();
 }
 

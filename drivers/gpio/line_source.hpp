@@ -44,8 +44,8 @@ class gpio_error : public std::runtime_error {
 std::string gpio_busy_message(const std::string& chip, unsigned line, const std::string& holder);
 
 // The kernel's GPIO interface as the driver needs it, so that the debounce, counting and
-// reporting logic can be tested with a fake. Every method is called on the device's own thread
-// only; an implementation need not be thread-safe.
+// reporting logic can be tested with a fake. Every method but interrupt() is called on the
+// device's own thread only; an implementation need not make those thread-safe.
 class gpio_line_source {
   public:
     virtual ~gpio_line_source() = default;
@@ -58,8 +58,14 @@ class gpio_line_source {
     // Waits at most `timeout` for edge events on the requested inputs and returns them in the
     // order the kernel saw them; empty when none arrived. Throws gpio_error when the chip fails.
     virtual std::vector<gpio_line_event> wait_events(std::chrono::milliseconds timeout) = 0;
+    // Any thread, never blocks. Makes the wait_events() in progress, or else the next one, return
+    // at once (possibly empty), so that a queued write or stop() need not wait out the timeout.
+    virtual void interrupt() = 0;
     // The physical level of a requested line. Throws gpio_error when the chip fails.
     virtual bool level(unsigned line) = 0;
+    // Drives a requested output to the physical level `high`. Throws gpio_error when the line is
+    // not a requested output or the chip fails. Does not block.
+    virtual void set_level(unsigned line, bool high) = 0;
     // Releases the lines and closes the chip; does nothing when nothing is held.
     virtual void release() = 0;
 };

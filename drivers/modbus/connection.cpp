@@ -159,16 +159,7 @@ void modbus_connection::discard_pending() {
 read_result modbus_connection::read(int unit, modbus_table table, int address, int count,
                                     duration timeout, std::vector<std::uint16_t>& data) {
     if (ctx_ == nullptr) return {read_status::link_down, 0, "not connected"};
-    discard_pending();
-    modbus_set_slave(ctx_, unit);
-    set_timeout(ctx_, modbus_set_response_timeout, timeout);
-    // On TCP the whole answer must arrive within the response timeout. On a serial line a gap
-    // between two bytes of a frame longer than this means the frame was cut; 100 ms covers
-    // USB adapters' latency timers with room to spare.
-    const duration byte_timeout = link_.kind == transport::rtu
-                                      ? std::min<duration>(timeout, std::chrono::milliseconds(100))
-                                      : duration::zero();
-    set_timeout(ctx_, modbus_set_byte_timeout, byte_timeout);
+    prepare(unit, timeout);
 
     int rc = -1;
     data.resize(static_cast<std::size_t>(count));
@@ -189,29 +180,131 @@ read_result modbus_connection::read(int unit, modbus_table table, int address, i
             break;
     }
     if (rc == count) return {};
+    return failed(errno, timeout);
+}
 
-    const int err = errno;
+void modbus_connection::prepare(int unit, duration timeout) {
+    discard_pending();
+    modbus_set_slave(ctx_, unit);
+    set_timeout(ctx_, modbus_set_response_timeout, timeout);
+    // On TCP the whole answer must arrive within the response timeout. On a serial line a gap
+    // between two bytes of a frame longer than this means the frame was cut; 100 ms covers
+    // USB adapters' latency timers with room to spare.
+    const duration byte_timeout = link_.kind == transport::rtu
+                                      ? std::min<duration>(timeout, std::chrono::milliseconds(100))
+                                      : duration::zero();
+    set_timeout(ctx_, modbus_set_byte_timeout, byte_timeout);
+}
+
+read_result modbus_connection::bad_frame(const std::string& why) {
+    discard_pending();
+    return {read_status::bad_frame, 0, "bad reply (" + why + ")"};
+}
+
+read_result modbus_connection::failed(int err, duration timeout) {
     read_result r;
     r.error = modbus_strerror(err);
     if (err > MODBUS_ENOBASE && err < MODBUS_ENOBASE + MODBUS_EXCEPTION_MAX) {
-        r.exception = err - MODBUS_ENOBASE;
-        r.error = "exception " + hex2(r.exception) + " (" + r.error + ")";
-        const bool gateway = r.exception == MODBUS_EXCEPTION_GATEWAY_PATH ||
-                             r.exception == MODBUS_EXCEPTION_GATEWAY_TARGET;
-        r.status = gateway ? read_status::no_answer : read_status::exception;
-    } else if (err == ETIMEDOUT) {
+        return exception_reply(err - MODBUS_ENOBASE);
+    }
+    if (err == ETIMEDOUT) {
         r.status = read_status::no_answer;
         r.error = "no answer within " + format_duration(timeout);
         discard_pending();
     } else if (is_frame_error(err)) {
-        r.status = read_status::bad_frame;
-        r.error = "bad reply (" + r.error + ")";
-        discard_pending();
+        return bad_frame(r.error);
     } else {
         r.status = read_status::link_down;
         r.error = "connection lost (" + r.error + ")";
     }
     return r;
+}
+
+read_result modbus_connection::exception_reply(int code) {
+    read_result r;
+    r.exception = code;
+    // A device may send any code; libmodbus names only the standard ones.
+    const bool known = code > 0 && code < MODBUS_EXCEPTION_MAX;
+    r.error = "exception " + hex2(code) + " (" +
+              (known ? modbus_strerror(MODBUS_ENOBASE + code) : "unknown code") + ")";
+    const bool gateway =
+        code == MODBUS_EXCEPTION_GATEWAY_PATH || code == MODBUS_EXCEPTION_GATEWAY_TARGET;
+    r.status = gateway ? read_status::no_answer : read_status::exception;
+    return r;
+}
+
+read_result modbus_connection::write(int unit, modbus_table table, int address,
+                                     std::span<const std::uint16_t> data, bool multiple,
+                                     duration timeout) {
+    if (ctx_ == nullptr) return {read_status::link_down, 0, "not connected"};
+    const auto count = static_cast<int>(data.size());
+    const bool coil = table == modbus_table::coil;
+    int function = coil ? MODBUS_FC_WRITE_SINGLE_COIL : MODBUS_FC_WRITE_SINGLE_REGISTER;
+    if (multiple || count > 1) {
+        function = coil ? MODBUS_FC_WRITE_MULTIPLE_COILS : MODBUS_FC_WRITE_MULTIPLE_REGISTERS;
+    }
+    const auto byte = [](int v) { return static_cast<std::uint8_t>(v & 0xFF); };
+    // The unit id, then the PDU; libmodbus adds the MBAP header or the CRC.
+    std::vector<std::uint8_t> req{byte(unit), byte(function), byte(address >> 8), byte(address)};
+    switch (function) {
+        case MODBUS_FC_WRITE_SINGLE_COIL:
+            req.insert(req.end(), {byte(data[0] != 0 ? 0xFF : 0), 0});
+            break;
+        case MODBUS_FC_WRITE_SINGLE_REGISTER:
+            req.insert(req.end(), {byte(data[0] >> 8), byte(data[0])});
+            break;
+        case MODBUS_FC_WRITE_MULTIPLE_COILS:
+            req.insert(req.end(), {byte(count >> 8), byte(count), byte((count + 7) / 8)});
+            for (std::size_t i = 0; i < data.size(); i += 8) {
+                int packed = 0;
+                for (std::size_t b = 0; b < 8 && i + b < data.size(); ++b) {
+                    if (data[i + b] != 0) packed |= 1 << b;
+                }
+                req.push_back(byte(packed));
+            }
+            break;
+        default:
+            req.insert(req.end(), {byte(count >> 8), byte(count), byte(2 * count)});
+            for (const std::uint16_t r : data) req.insert(req.end(), {byte(r >> 8), byte(r)});
+            break;
+    }
+
+    prepare(unit, timeout);
+    if (modbus_send_raw_request(ctx_, req.data(), static_cast<int>(req.size())) < 0) {
+        return failed(errno, timeout);
+    }
+    std::uint8_t rsp[MODBUS_MAX_ADU_LENGTH];
+    const int n = modbus_receive_confirmation(ctx_, rsp);
+    if (n < 0) return failed(errno, timeout);
+
+    // libmodbus 3.1.6 parses this reply's length and checks its CRC, nothing more (an RTU reply
+    // from another unit comes back as an empty message): the rest is checked here.
+    const int header = modbus_get_header_length(ctx_);
+    const int crc = link_.kind == transport::tcp ? 0 : 2;
+    const int pdu_length = n - header - crc;
+    if (n < header || rsp[header - 1] != unit) return bad_frame("from another unit");
+    const std::uint8_t* pdu = rsp + header;
+    if (pdu_length >= 2 && pdu[0] == (function | 0x80)) return exception_reply(pdu[1]);
+    if (pdu_length < 1 || pdu[0] != function) {
+        return bad_frame("function " + hex2(pdu_length < 1 ? 0 : pdu[0]) + " answering " +
+                         hex2(function));
+    }
+    // FC05/06 echo address and value, FC15/16 address and quantity: the same four bytes of the
+    // request either way.
+    if (pdu_length != 5 || !std::equal(pdu + 1, pdu + 5, req.begin() + 2)) {
+        const bool single =
+            function == MODBUS_FC_WRITE_SINGLE_COIL || function == MODBUS_FC_WRITE_SINGLE_REGISTER;
+        const auto word = [](const std::uint8_t* at) { return at[0] << 8 | at[1]; };
+        const std::string what = single ? " value " : " quantity ";
+        std::string echo = "a " + std::to_string(pdu_length) + "-byte reply";
+        if (pdu_length >= 5) {
+            echo =
+                "address " + std::to_string(word(pdu + 1)) + what + std::to_string(word(pdu + 3));
+        }
+        return bad_frame("the echo says " + echo + ", the request was address " +
+                         std::to_string(address) + what + std::to_string(word(req.data() + 4)));
+    }
+    return {};
 }
 
 }  // namespace edgegate

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -13,7 +14,7 @@ struct _modbus;
 
 namespace edgegate {
 
-// How one request ended, as far as the poll loop cares.
+// How one request (a read or a write) ended, as far as the line's loop cares.
 enum class read_status {
     ok,
     // The device answered with an exception (other than the gateway ones): it is alive.
@@ -59,10 +60,26 @@ class modbus_connection {
     read_result read(int unit, modbus_table table, int address, int count, duration timeout,
                      std::vector<std::uint16_t>& data);
 
+    // One write request to `table` (coil or holding) from `address` of `unit`: `data` holds one
+    // register, or one bit as 0 or 1, per address. FC05 (one coil) or FC06 (one register), FC15
+    // or FC16 for several, or always when `multiple`. libmodbus 3.1.6 does not check write
+    // replies (the FC05/06 echo least of all), so this does: the unit id, the function code and
+    // the echo (address and value for FC05/06, address and quantity for FC15/16); a mismatch is
+    // a bad_frame. Pending input is discarded first, as for reads. Blocks up to `timeout`.
+    read_result write(int unit, modbus_table table, int address,
+                      std::span<const std::uint16_t> data, bool multiple, duration timeout);
+
     const link_settings& link() const { return link_; }
 
   private:
     void discard_pending();
+    // Before every request: discards pending input, addresses `unit`, sets the timeouts.
+    void prepare(int unit, duration timeout);
+    // A request that failed with libmodbus's `err`.
+    read_result failed(int err, duration timeout);
+    read_result exception_reply(int code);
+    // A reply that is not the answer: whatever else is on its way is discarded too.
+    read_result bad_frame(const std::string& why);
 
     link_settings link_;
     _modbus* ctx_ = nullptr;

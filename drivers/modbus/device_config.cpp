@@ -152,6 +152,44 @@ void read_reporting(yaml_section& p, modbus_point& point, duration heartbeat) {
     point.heartbeat = p.dur("heartbeat", heartbeat, 1s, 24h);
 }
 
+// Writes are allowed only where one request sets exactly the point: a coil, or whole holding
+// registers.
+void read_writing(yaml_section& p, modbus_point& point) {
+    point.writable = p.boolean("writable", false);
+    if (point.writable) {
+        std::string refusal;
+        if (point.table == modbus_table::discrete || point.table == modbus_table::input) {
+            refusal = "table '" + std::string(table_name(point.table)) +
+                      "' is read-only in Modbus: only coil and holding points can be writable";
+        } else if (point.type == point_type::boolean && point.table == modbus_table::holding) {
+            refusal =
+                "a bit inside a register cannot be writable: Modbus has no atomic "
+                "read-modify-write, so writing the whole register could undo another writer's "
+                "change to its other bits (use a coil, or a uint16 point for the whole register)";
+        } else if (point.type == point_type::string) {
+            refusal = "string points cannot be writable";
+        }
+        if (!refusal.empty()) p.error(p.raw("writable"), "writable", refusal);
+    }
+    constexpr double big = std::numeric_limits<double>::max();
+    point.min = p.opt_number("min", -big, big);
+    point.max = p.opt_number("max", -big, big);
+    // After an invalid `writable` (already reported) min and max are not blamed too.
+    const bool said_no = !p.has("writable") || p.raw("writable").Scalar() == "false";
+    for (const char* key : {"min", "max"}) {
+        if (!p.has(key)) continue;
+        if (!point.writable && said_no) {
+            p.error(p.raw(key), key, "applies only to a point with 'writable: true'");
+        } else if (!is_numeric(point.type)) {
+            p.error(p.raw(key), key, "applies only to numeric types");
+        }
+    }
+    if (point.min && point.max && *point.min > *point.max) {
+        p.error(p.raw("max"), "max",
+                "max " + p.raw("max").Scalar() + " is less than min " + p.raw("min").Scalar());
+    }
+}
+
 modbus_point read_point(yaml_section& p, const std::vector<modbus_point>& before,
                         duration heartbeat) {
     modbus_point point;
@@ -185,6 +223,7 @@ modbus_point read_point(yaml_section& p, const std::vector<modbus_point>& before
     read_scaling(p, point);
     point.unit = p.str("unit", "");
     read_reporting(p, point, heartbeat);
+    read_writing(p, point);
 
     const int last = point.address + point.width() - 1;
     if (last > 65535) {
@@ -207,6 +246,7 @@ modbus_device_config parse_modbus_device(const std::string& name, yaml_section& 
     cfg.max_gap =
         static_cast<int>(device.integer("max_gap", cfg.max_gap, 0, max_read_registers - 1));
     cfg.coalesce = device.boolean("coalesce", cfg.coalesce);
+    cfg.write_multiple = device.boolean("write_multiple", cfg.write_multiple);
     const duration heartbeat = device.dur("heartbeat", 60s, 1s, 24h);
     read_delay_range(device.child("reconnect"), cfg.reconnect_min, cfg.reconnect_max);
 

@@ -19,6 +19,8 @@ struct modbus_device_config {
     duration timeout = std::chrono::milliseconds(500);
     int max_gap = 8;
     bool coalesce = true;
+    // Writes with FC15/FC16 even for one coil or register, for devices without FC05/FC06.
+    bool write_multiple = false;
     duration reconnect_min = std::chrono::seconds(1);
     duration reconnect_max = std::chrono::seconds(30);
     std::vector<modbus_point> points;

@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "drivers/modbus/decode.hpp"
+#include "drivers/modbus/encode.hpp"
 
 namespace edgegate {
 
@@ -135,6 +137,33 @@ poll_report device_poller::poll(modbus_connection& conn, const deliver_fn& deliv
     // The schedule keeps its phase; after a late poll it resumes from now instead of bursting.
     next_due_ = std::max(due + cfg_.poll, clock::now());
     return {};
+}
+
+write_report device_poller::write(modbus_connection& conn, std::size_t index,
+                                  std::span<const std::uint16_t> data,
+                                  const std::function<bool()>& keep_going) {
+    const modbus_point& p = cfg_.points[index];
+    const read_result w =
+        conn.write(cfg_.unit_id, p.table, p.address, data, cfg_.write_multiple, cfg_.timeout);
+    if (w.status != read_status::ok) return {{false, "write failed: " + w.error, {}}, w.status};
+    if (!keep_going()) {
+        return {{false, "written, but not read back: the device was stopped", {}}, w.status};
+    }
+    const read_result r =
+        conn.read(cfg_.unit_id, p.table, p.address, p.width(), cfg_.timeout, data_);
+    if (r.status != read_status::ok) {
+        return {{false, "written, but reading it back failed: " + r.error, {}}, r.status};
+    }
+    value held = decode_point(p, data_);
+    if (!std::equal(data.begin(), data.end(), data_.begin(), data_.end())) {
+        // A device may clamp, round or refuse a value silently, or another writer got there.
+        return {{false,
+                 "device holds " + value_text(held) + " after writing " +
+                     value_text(decode_point(p, data)),
+                 std::move(held)},
+                r.status};
+    }
+    return {{true, {}, std::move(held)}, r.status};
 }
 
 void device_poller::link_failed(const std::string& error, const deliver_fn& deliver) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "drivers/modbus/read_plan.hpp"
 #include "drivers/modbus/report_filter.hpp"
 #include "gateway/core/backoff.hpp"
+#include "gateway/core/command.hpp"
 #include "gateway/core/device_status.hpp"
 
 namespace edgegate {
@@ -33,6 +35,13 @@ struct poll_report {
     std::string error;
 };
 
+// How a write went, for the command (`result`) and for the line (`status`: how the last
+// request ended, so that a failed link is closed).
+struct write_report {
+    write_result result;
+    read_status status = read_status::ok;
+};
+
 // One Modbus device (a unit id behind a connection): its read plan, the state of each point,
 // online/offline, and when it is due. Owned by its line's thread, which alone calls everything
 // except the constructor.
@@ -53,6 +62,14 @@ class device_poller {
     // delay when the device did not answer.
     poll_report poll(modbus_connection& conn, const deliver_fn& deliver,
                      const std::function<bool()>& keep_going);
+
+    // Writes `data` (encode_point's, for point `index`) over `conn`, then reads the point back:
+    // the write is good only when the device holds what was written, and the result's value is
+    // what it holds (decoded). `keep_going` is asked between the two requests. Delivers nothing
+    // and leaves the poll schedule and the online state alone: the next poll sees the new value.
+    write_report write(modbus_connection& conn, std::size_t index,
+                       std::span<const std::uint16_t> data,
+                       const std::function<bool()>& keep_going);
 
     // The link could not be opened: the device is offline (published once).
     void link_failed(const std::string& error, const deliver_fn& deliver);

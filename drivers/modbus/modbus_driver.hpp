@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "drivers/driver.hpp"
@@ -22,7 +23,17 @@ class modbus_driver final : public driver {
     void stop() override;
     const std::string& name() const override { return device_->config().name; }
 
+    // Command thread, no I/O: refuses an unknown point (naming the nearest one), a point without
+    // `writable: true`, and whatever encode_point refuses.
+    std::optional<std::string> check_write(const std::string& point, const value& v) const override;
+    // Command thread: queues the write on the device's line (modbus_line::queue_write); `done`
+    // comes from the line's thread after the write and its read-back. Does not block.
+    void write(const std::string& point, const value& v, write_done done) override;
+
   private:
+    // The index of `point` in the configuration, if there is one.
+    std::optional<std::size_t> find(const std::string& point) const;
+
     std::shared_ptr<modbus_line> line_;
     std::shared_ptr<device_poller> device_;
 };

@@ -4,9 +4,24 @@
 
 #include <algorithm>
 
+#include "drivers/modbus/encode.hpp"
 #include "gateway/core/backoff.hpp"
 
 namespace edgegate {
+
+namespace {
+
+// Tells a command how its write ended: exactly once, and nothing the handler throws may end the
+// line's thread.
+void finish(const write_done& done, write_result result) {
+    try {
+        done(std::move(result));
+    } catch (const std::exception& e) {
+        spdlog::error("modbus: the handler of a write result failed: {}", e.what());
+    }
+}
+
+}  // namespace
 
 modbus_line::modbus_line(link_settings link, std::string owner)
     : link_(std::move(link)), owner_(std::move(owner)) {}
@@ -19,6 +34,9 @@ modbus_line::~modbus_line() {
     }
     changed_.notify_all();
     if (thread_.joinable()) thread_.join();
+    for (auto& w : writes_) {
+        finish(w.done, {false, "not written: the Modbus line was shut down", {}});
+    }
 }
 
 void modbus_line::start_device(std::shared_ptr<device_poller> device, reading_sink sink) {
@@ -44,13 +62,81 @@ void modbus_line::stop_device(const std::shared_ptr<device_poller>& device) {
     reg->active = false;
     devices_.erase(it);
     ++generation_;
+    std::vector<pending_write> dropped;
+    for (auto w = writes_.begin(); w != writes_.end();) {
+        if (w->reg == reg) {
+            dropped.push_back(std::move(*w));
+            w = writes_.erase(w);
+        } else {
+            ++w;
+        }
+    }
     changed_.notify_all();
-    changed_.wait(lock, [&] { return delivering_ != reg.get(); });
-    if (!devices_.empty()) return;
-    stopping_ = true;
-    changed_.notify_all();
+    changed_.wait(lock, [&] { return delivering_ != reg.get() && writing_ != reg.get(); });
+    const bool last = devices_.empty();
+    if (last) {
+        stopping_ = true;
+        changed_.notify_all();
+    }
     lock.unlock();
-    if (thread_.joinable()) thread_.join();
+    for (auto& w : dropped) {
+        finish(w.done, {false,
+                        "not written: device '" + device->config().name +
+                            "' was stopped before the write was sent",
+                        {}});
+    }
+    if (last && thread_.joinable()) thread_.join();
+}
+
+void modbus_line::queue_write(const std::shared_ptr<device_poller>& device, std::size_t index,
+                              std::vector<std::uint16_t> data, write_done done) {
+    {
+        std::lock_guard lock(mutex_);
+        const auto it = std::find_if(devices_.begin(), devices_.end(), [&](const auto& reg) {
+            return reg->device == device && reg->active;
+        });
+        if (it != devices_.end() && !stopping_) {
+            writes_.push_back({*it, index, std::move(data), std::move(done)});
+            changed_.notify_all();
+            return;
+        }
+    }
+    finish(done, {false, "not written: device '" + device->config().name + "' is not running", {}});
+}
+
+void modbus_line::serve_write(modbus_connection& conn, pending_write& w) {
+    device_poller& device = *w.reg->device;
+    const std::string& name = device.config().name;
+    const auto attempt = [&]() -> write_result {
+        const write_result stopped{
+            false, "not written: device '" + name + "' was stopped before the write was sent", {}};
+        if (!keep_going(*w.reg)) return stopped;
+        if (!conn.is_open()) {
+            if (auto error = conn.open(device.config().timeout)) {
+                return {false, "not written: " + *error, {}};
+            }
+            if (!keep_going(*w.reg)) return stopped;
+        }
+        write_report report =
+            device.write(conn, w.index, w.data, [&] { return keep_going(*w.reg); });
+        // A write is never repeated here: whether it reached the device is unknown.
+        if (report.status == read_status::link_down) conn.close();
+        return std::move(report.result);
+    };
+    write_result result;
+    try {
+        result = attempt();
+    } catch (const std::exception& e) {
+        result = {false, std::string("not written: ") + e.what(), {}};
+    }
+    const std::string& point = device.config().points[w.index].name;
+    if (result.ok) {
+        spdlog::info("device {}: {} written, holds {}", name, point,
+                     result.value ? value_text(*result.value) : "?");
+    } else {
+        spdlog::warn("device {}: write to {}: {}", name, point, result.error);
+    }
+    finish(w.done, std::move(result));
 }
 
 std::vector<std::shared_ptr<modbus_line::registration>> modbus_line::active() const {
@@ -145,9 +231,26 @@ void modbus_line::poll_loop() {
     bool link_ok = true;
 
     while (!stopping_) {
+        // Writes go first: someone is waiting for each, and polls keep their schedule anyway.
+        if (!writes_.empty()) {
+            pending_write w = std::move(writes_.front());
+            writes_.pop_front();
+            writing_ = w.reg.get();
+            lock.unlock();
+            serve_write(conn, w);
+            if (conn.is_open() && !link_ok) {
+                spdlog::info("modbus {}: connected", link_.describe());
+                link_ok = true;
+                proven = false;
+            }
+            lock.lock();
+            writing_ = nullptr;
+            changed_.notify_all();
+            continue;
+        }
         const std::shared_ptr<registration> reg = next_due();
         const std::uint64_t seen = generation_;
-        const auto changed = [&] { return stopping_ || generation_ != seen; };
+        const auto changed = [&] { return stopping_ || generation_ != seen || !writes_.empty(); };
         if (!reg) {
             changed_.wait(lock, changed);
             continue;

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,7 +20,7 @@ namespace edgegate {
 // costs one timeout and is then backed off, so its neighbours keep their rate. The connection
 // is reopened with capped, jittered backoff, forever.
 // The thread runs while at least one device is started. start_device/stop_device are called by
-// the devices' drivers on the main thread.
+// the devices' drivers on the main thread, queue_write on the command thread.
 class modbus_line {
   public:
     // `owner` names the device that configured the line first, for conflict messages.
@@ -39,12 +40,31 @@ class modbus_line {
     // out also stops the thread, which takes at most about one request timeout.
     void stop_device(const std::shared_ptr<device_poller>& device);
 
+    // Command thread: queues a write of `data` (encode_point's, for point `index` of `device`)
+    // for the line's thread, which serves queued writes before any due poll, on the line's one
+    // connection, and calls `done` there when the write has ended. A write for a device that is
+    // not started fails at once, on the calling thread; one still queued when its device is
+    // stopped fails in stop_device, on the thread calling it. Does not block.
+    void queue_write(const std::shared_ptr<device_poller>& device, std::size_t index,
+                     std::vector<std::uint16_t> data, write_done done);
+
   private:
     struct registration {
         std::shared_ptr<device_poller> device;
         reading_sink sink;
         bool active = true;
     };
+
+    struct pending_write {
+        std::shared_ptr<registration> reg;
+        std::size_t index = 0;
+        std::vector<std::uint16_t> data;
+        write_done done;
+    };
+
+    // Carries out `w` (opening the connection if it is closed: once, no backoff) and calls its
+    // `done`. Never throws.
+    void serve_write(modbus_connection& conn, pending_write& w);
 
     void run();
     void poll_loop();
@@ -66,6 +86,9 @@ class modbus_line {
     // Bumped by every start/stop, so the thread re-reads the schedule.
     std::uint64_t generation_ = 0;
     const registration* delivering_ = nullptr;
+    std::deque<pending_write> writes_;
+    // The device whose write the thread is carrying out, so that stopping it waits for the end.
+    const registration* writing_ = nullptr;
     bool stopping_ = false;
     std::thread thread_;
 };

@@ -53,6 +53,11 @@ struct modbus_point {
     // Absent: every poll is published. Present: report by exception (see report_filter).
     std::optional<double> deadband;
     duration heartbeat = std::chrono::seconds(60);
+    // Whether MQTT commands may write the point (only coils and whole holding registers).
+    bool writable = false;
+    // Bounds of a written value, in engineering units (before the inverse scale).
+    std::optional<double> min;
+    std::optional<double> max;
 
     // Registers (or bits) the point occupies from `address`.
     int width() const { return is_bit_table(table) ? 1 : register_count(type, length); }

@@ -10,6 +10,8 @@ namespace edgegate {
 int check_config(const std::string& config_path) {
     try {
         const gateway_config cfg = load_config(config_path);
+        // Worth fixing but not wrong: the gateway runs with them, so the exit code stays 0.
+        for (const auto& w : cfg.mqtt.warnings) std::cerr << "warning: " << w << '\n';
         std::cout << config_path << ": ok (gateway '" << cfg.gateway.id << "', "
                   << cfg.devices.size() << " device(s), journal " << cfg.journal.path << ", broker "
                   << cfg.mqtt.uri << ")\n";

@@ -1,18 +1,23 @@
 #include <signal.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <iostream>
+#include <optional>
 
 #include "gateway/cli/commands.hpp"
+#include "gateway/command/command_router.hpp"
 #include "gateway/config/config.hpp"
 #include "gateway/core/diagnostics.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/journal/journal.hpp"
 #include "gateway/pipeline/ingest_channel.hpp"
 #include "gateway/pipeline/pipeline.hpp"
+#include "gateway/service/logging.hpp"
+#include "gateway/service/notify.hpp"
+#include "gateway/service/periodic_task.hpp"
+#include "gateway/service/watchdog.hpp"
 
 namespace edgegate {
 
@@ -23,6 +28,8 @@ namespace {
 constexpr std::size_t channel_capacity = 10000;
 // How long the forwarder may flush at shutdown; what it does not deliver stays in the journal.
 constexpr auto shutdown_grace = std::chrono::seconds(3);
+// How often `systemctl status` gets a fresh STATUS= line.
+constexpr auto status_every = std::chrono::seconds(5);
 
 std::atomic<int> fatal_exit{0};
 
@@ -31,6 +38,31 @@ std::atomic<int> fatal_exit{0};
 void request_fatal_stop() {
     fatal_exit = 1;
     ::kill(::getpid(), SIGTERM);
+}
+
+// STATUS= for `systemctl status`: the broker link and what waits in the journal. On the status
+// thread, with a reader connection of its own (opened again after a failure).
+std::string service_status(const forwarder& fwd, std::optional<journal_reader>& reader,
+                           const std::string& journal_path) {
+    std::string status = fwd.stats().connected ? "broker connected" : "broker not connected";
+    try {
+        if (!reader) reader.emplace(journal_path);
+        const auto stats = reader->read_stats();
+        std::int64_t waiting = 0;
+        std::optional<timestamp> oldest;
+        for (const auto& l : stats.lanes) {
+            waiting += l.undelivered;
+            if (l.oldest_undelivered && (!oldest || *l.oldest_undelivered < *oldest)) {
+                oldest = l.oldest_undelivered;
+            }
+        }
+        status += ", " + std::to_string(waiting) + " event(s) waiting in the journal";
+        if (oldest) status += " (oldest " + format_iso8601(*oldest) + ")";
+    } catch (const std::exception& e) {
+        reader.reset();
+        status += std::string(", journal backlog unknown: ") + e.what();
+    }
+    return status;
 }
 
 }  // namespace
@@ -55,9 +87,7 @@ int run_gateway(const std::string& config_path) {
         return 1;
     }
 
-    // Logs go to stderr (stdout stays free for output a user asked for).
-    spdlog::set_default_logger(spdlog::stderr_color_mt("edgegate"));
-    spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+    setup_logging(cfg.log_level);
     try {
         journal_writer journal({cfg.journal.path, cfg.journal.durability == durability::full,
                                 cfg.journal.max_bytes, cfg.journal.max_age});
@@ -69,28 +99,60 @@ int run_gateway(const std::string& config_path) {
                           cursors.cursor(forwarder_cursor, static_cast<lane>(l)));
             }
         }
+        ingest_channel channel(channel_capacity);
+        // Before the forwarder, which calls it, so that it outlives the forwarder's callbacks.
+        command_router commands(cfg.commands, cfg.devices, [&channel](ingest_item&& item) {
+            return channel.push(std::move(item));
+        });
         forwarder fwd(cfg.mqtt, cfg.gateway.id, cfg.journal.path, acks, EDGEGATE_VERSION);
         journal.on_commit([&fwd] { fwd.notify(); });
-        ingest_channel channel(channel_capacity);
         pipeline pipe(cfg.journal, journal, channel, acks, request_fatal_stop, cfg.rules);
+        fwd.on_commands(
+            [&commands](std::string_view device, std::string_view point, std::string_view payload,
+                        bool retained) { commands.on_command(device, point, payload, retained); });
 
         spdlog::info("edgegate {} starting: gateway '{}', {} device(s), journal {}, broker {}",
                      EDGEGATE_VERSION, cfg.gateway.id, cfg.devices.size(), cfg.journal.path,
                      cfg.mqtt.uri);
         pipe.start(EDGEGATE_VERSION);
-        fwd.start();
+        // Drivers before the forwarder: a command may arrive as soon as it is connected.
         for (auto& d : cfg.devices) {
             d->start([&channel](ingest_item&& item) { return channel.push(std::move(item)); });
+        }
+        fwd.start();
+
+        // Up: the journal is open, the drivers and the forwarder run. Keep-alives from here on
+        // vouch for the two threads every event passes through.
+        notify_ready();
+        std::optional<watchdog> keepalive;
+        if (const auto period = watchdog::period_from_environment()) {
+            keepalive.emplace(*period, std::vector<progress_probe>{
+                                           {"pipeline", [&pipe] { return pipe.last_progress(); }},
+                                           {"forwarder", [&fwd] { return fwd.last_progress(); }}});
+        }
+        std::optional<journal_reader> status_reader;
+        std::optional<periodic_task> status_updates;
+        if (notify_enabled()) {
+            status_updates.emplace(status_every, [&] {
+                notify_status(service_status(fwd, status_reader, cfg.journal.path));
+                return true;
+            });
         }
 
         int sig = 0;
         sigwait(&stop_signals, &sig);
         spdlog::info("stopping ({})", fatal_exit ? "fatal error" : strsignal(sig));
+        // The watched threads end during shutdown; TimeoutStopSec= bounds it instead.
+        notify_stopping();
+        if (keepalive) keepalive->stop();
+        if (status_updates) status_updates->stop();
 
-        // Drivers first, so nothing new arrives; then everything accepted reaches the journal;
-        // then the forwarder flushes for a short grace; the acks it got are saved last. After a
-        // fatal error nobody drains the channel, so it is closed first to free blocked drivers.
+        // Commands and drivers first, so nothing new arrives; then everything accepted reaches the
+        // journal; then the forwarder flushes for a short grace; the acks it got are saved last.
+        // After a fatal error nobody drains the channel, so it is closed first to free blocked
+        // drivers.
         if (fatal_exit) channel.close();
+        commands.close();
         for (auto& d : cfg.devices) d->stop();
         channel.close();
         pipe.join();

@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <set>
 #include <system_error>
@@ -169,6 +172,198 @@ std::optional<std::string> topic_prefix_problem(const std::string& prefix) {
     return std::nullopt;
 }
 
+// Relative to the configuration file, not to the working directory, so a configuration means
+// the same thing whoever starts the gateway and from wherever.
+std::string relative_to_config(const std::string& path, const std::string& config_file) {
+    const std::filesystem::path p(path);
+    if (p.is_absolute()) return path;
+    std::error_code ec;
+    auto folder = std::filesystem::absolute(config_file, ec).parent_path();
+    if (ec) folder = std::filesystem::path(config_file).parent_path();
+    return (folder / p).lexically_normal().string();
+}
+
+// Why `path` cannot be opened for reading as a regular file; nothing when it can. Opened rather
+// than access()ed: the same test the daemon's own open will face.
+std::optional<std::string> unreadable_reason(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return errno_text();
+    const fd_guard guard(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) return errno_text();
+    if (!S_ISREG(st.st_mode)) return "not a regular file";
+    return std::nullopt;
+}
+
+// The permission bits of `path` when others (not owner, not group) may read it.
+std::optional<unsigned> readable_by_others(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || (st.st_mode & S_IROTH) == 0) return std::nullopt;
+    return static_cast<unsigned>(st.st_mode & 07777);
+}
+
+std::string octal_mode(unsigned mode) {
+    std::array<char, 8> buf{};
+    std::snprintf(buf.data(), buf.size(), "%04o", mode);
+    return buf.data();
+}
+
+bool is_tls_uri(std::string_view uri) {
+    return uri.starts_with("ssl://") || uri.starts_with("mqtts://");
+}
+
+// OpenSSL's default verify paths as Paho loads them when no trust store is given: the bundle
+// and the hashed folder, each overridable by the same environment variable OpenSSL reads.
+// Usable when either holds something.
+struct system_ca_store {
+    std::string file;
+    std::string dir;
+
+    static system_ca_store current() {
+        const char* file = std::getenv("SSL_CERT_FILE");
+        const char* dir = std::getenv("SSL_CERT_DIR");
+        return {file != nullptr ? file : "/etc/ssl/certs/ca-certificates.crt",
+                dir != nullptr ? dir : "/etc/ssl/certs"};
+    }
+
+    bool usable() const {
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(file, ec) &&
+            std::filesystem::file_size(file, ec) > 0 && !ec) {
+            return true;
+        }
+        std::filesystem::directory_iterator it(dir, ec);
+        return !ec && it != std::filesystem::directory_iterator();
+    }
+};
+
+// A file the broker connection needs, checked now so that `edgegate check` reports a wrong path
+// rather than the first connect attempt. Empty when absent (or after reporting it).
+std::string readable_file(yaml_section& section, std::string_view key,
+                          const std::string& config_file) {
+    const auto value = section.opt_str(key);
+    if (!value) return {};
+    const std::string path = relative_to_config(*value, config_file);
+    if (const auto reason = unreadable_reason(path)) {
+        section.error(section.raw(key), key, "cannot read " + path + ": " + *reason);
+        return {};
+    }
+    return path;
+}
+
+// The first line of `path`, without its line break. Errors name the file, never its content.
+std::optional<std::string> read_password_file(const std::string& path, std::string& error) {
+    // A password is a line; a larger one is the wrong file, and is not read into memory.
+    constexpr std::size_t max_bytes = 4096;
+    if (const auto reason = unreadable_reason(path)) {
+        error = "cannot read " + path + ": " + *reason;
+        return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::string line;
+    for (char c; line.size() <= max_bytes && in.get(c) && c != '\n';) line += c;
+    if (in.bad()) {
+        error = "cannot read " + path;
+        return std::nullopt;
+    }
+    if (line.size() > max_bytes) {
+        error = "the first line of " + path + " is longer than " + std::to_string(max_bytes) +
+                " bytes: not a password file";
+        return std::nullopt;
+    }
+    // Written on Windows, or by an editor that does.
+    if (line.ends_with('\r')) line.pop_back();
+    if (line.empty()) {
+        error = "the first line of " + path + " is empty";
+        return std::nullopt;
+    }
+    return line;
+}
+
+void read_tls(yaml_section& mqtt, mqtt_section& m, const std::string& config_file) {
+    const bool tls_uri = is_tls_uri(m.uri);
+    if (mqtt.has("tls") && !tls_uri && is_valid_broker_uri(m.uri)) {
+        mqtt.error(mqtt.raw("tls"), "tls",
+                   "TLS settings need an ssl:// or mqtts:// uri, got " + quote(m.uri));
+    }
+    yaml_section section = mqtt.child("tls");
+    tls_section tls;
+    tls.ca_file = readable_file(section, "ca_file", config_file);
+    tls.cert_file = readable_file(section, "cert_file", config_file);
+    tls.key_file = readable_file(section, "key_file", config_file);
+    tls.verify = section.boolean("verify", tls.verify);
+    if (const auto mode = tls.key_file.empty() ? std::nullopt : readable_by_others(tls.key_file)) {
+        m.warnings.push_back("mqtt.tls.key_file " + tls.key_file + " is readable by others (mode " +
+                             octal_mode(*mode) + "): chmod o-r " + tls.key_file);
+    }
+    // Only the keys as written count: an unreadable file was reported already.
+    const bool has_cert = section.has("cert_file");
+    const bool has_key = section.has("key_file");
+    if (has_cert != has_key) {
+        const std::string present = has_cert ? "cert_file" : "key_file";
+        section.error(section.raw(present), present,
+                      "a client certificate needs both cert_file and key_file, " +
+                          std::string(has_cert ? "key_file" : "cert_file") + " is missing");
+    }
+    section.finish();
+    if (!tls_uri) return;
+    if (tls.verify && !section.has("ca_file")) {
+        const auto store = system_ca_store::current();
+        if (!store.usable()) {
+            mqtt.error(mqtt.raw("uri"), "uri",
+                       "the broker's certificate cannot be verified: tls.ca_file is not set and "
+                       "the system CA store (" +
+                           store.dir + ", " + store.file +
+                           ") is empty; set tls.ca_file or install ca-certificates");
+        }
+    }
+    if (!tls.verify) {
+        m.warnings.push_back(
+            "mqtt.tls.verify is false: the broker's certificate and host name are not checked, "
+            "so anyone on the network path can pose as the broker");
+    }
+    m.tls = std::move(tls);
+}
+
+void read_credentials(yaml_section& section, mqtt_section& m, const std::string& config_file) {
+    if (auto user = section.opt_str("username")) m.username = std::move(*user);
+    const auto file = section.opt_str("password_file");
+    const auto env = section.opt_str("password_env");
+    if (file && env) {
+        section.error(section.raw("password_env"), "password_env",
+                      "password_file and password_env are exclusive, keep one");
+        return;
+    }
+    if ((file || env) && m.username.empty()) {
+        const std::string_view key = file ? "password_file" : "password_env";
+        section.error(section.raw(key), key, "a password needs a username");
+        return;
+    }
+    if (file) {
+        const std::string path = relative_to_config(*file, config_file);
+        std::string error;
+        if (auto password = read_password_file(path, error)) {
+            m.password = secret(std::move(*password));
+            if (const auto mode = readable_by_others(path)) {
+                m.warnings.push_back("mqtt.password_file " + path +
+                                     " is readable by others (mode " + octal_mode(*mode) +
+                                     "): chmod o-r " + path);
+            }
+        } else {
+            section.error(section.raw("password_file"), "password_file", error);
+        }
+    } else if (env) {
+        const char* value = std::getenv(env->c_str());
+        if (value == nullptr || *value == '\0') {
+            section.error(section.raw("password_env"), "password_env",
+                          "environment variable " + quote(*env) +
+                              (value == nullptr ? " is not set" : " is empty"));
+        } else {
+            m.password = secret(value);
+        }
+    }
+}
+
 void read_log(yaml_section section, gateway_config& cfg) {
     cfg.log_level =
         section.enumeration("level", cfg.log_level, {"trace", "debug", "info", "warn", "error"});
@@ -191,13 +386,8 @@ void read_journal(yaml_section section, journal_section& j, const std::string& c
     j.path = section.str("path", j.path);
     if (j.path.empty()) {
         section.error(section.raw("path"), "path", "must not be empty");
-    } else if (std::filesystem::path p(j.path); p.is_relative()) {
-        // Relative to the configuration file, not to the working directory, so a configuration
-        // means the same thing whoever starts the gateway and from wherever.
-        std::error_code ec;
-        auto folder = std::filesystem::absolute(config_file, ec).parent_path();
-        if (ec) folder = std::filesystem::path(config_file).parent_path();
-        j.path = (folder / p).lexically_normal().string();
+    } else {
+        j.path = relative_to_config(j.path, config_file);
     }
     j.durability = section.enumeration("durability", "full", {"full", "normal"}) == "normal"
                        ? durability::normal
@@ -209,7 +399,8 @@ void read_journal(yaml_section section, journal_section& j, const std::string& c
     section.finish();
 }
 
-void read_mqtt(yaml_section section, mqtt_section& m, const std::string& gateway_id) {
+void read_mqtt(yaml_section section, mqtt_section& m, const std::string& gateway_id,
+               const std::string& config_file) {
     m.uri = section.str("uri", m.uri);
     if (!is_valid_broker_uri(m.uri)) {
         section.error(section.raw("uri"), "uri",
@@ -238,6 +429,25 @@ void read_mqtt(yaml_section section, mqtt_section& m, const std::string& gateway
     }
     m.window = static_cast<int>(section.integer("window", m.window, 1, 10000));
     read_delay_range(section.child("reconnect"), m.reconnect.min, m.reconnect.max);
+    read_tls(section, m, config_file);
+    read_credentials(section, m, config_file);
+    // Others could read the user name, and learn where the private key lies.
+    const char* credential = !m.username.empty()                 ? "mqtt.username"
+                             : m.tls && !m.tls->key_file.empty() ? "mqtt.tls.key_file"
+                                                                 : nullptr;
+    if (credential != nullptr) {
+        if (const auto mode = readable_by_others(config_file)) {
+            m.warnings.push_back(config_file + " holds broker credentials (" + credential +
+                                 ") and is readable by others (mode " + octal_mode(*mode) +
+                                 "): chmod o-r " + config_file);
+        }
+    }
+    section.finish();
+}
+
+void read_commands(yaml_section section, commands_section& c) {
+    c.max_age = section.dur("max_age", c.max_age, 1s, 24h);
+    c.rate = static_cast<int>(section.integer("rate", c.rate, 1, 1000));
     section.finish();
 }
 
@@ -299,7 +509,8 @@ gateway_config load_config(const std::string& path) {
         read_log(top.child("log"), cfg);
         read_gateway(top.child("gateway"), cfg.gateway);
         read_journal(top.child("journal"), cfg.journal, path);
-        read_mqtt(top.child("mqtt"), cfg.mqtt, cfg.gateway.id);
+        read_mqtt(top.child("mqtt"), cfg.mqtt, cfg.gateway.id, path);
+        read_commands(top.child("commands"), cfg.commands);
         const auto device_names = read_devices(top, cfg);
         cfg.rules = parse_rules(top.raw("rules"), "rules", diag, text,
                                 device_names ? &*device_names : nullptr);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,32 @@ struct backoff_section {
     duration max = std::chrono::seconds(30);
 };
 
+// A password from the configuration. No output operator, no fmt formatter and no conversion to
+// a string: it cannot reach a log line, an error message or `edgegate check` output by accident.
+// reveal() is for the one place that hands it to the MQTT client.
+class secret {
+  public:
+    secret() = default;
+    explicit secret(std::string value) : value_(std::move(value)) {}
+
+    bool empty() const { return value_.empty(); }
+    const std::string& reveal() const { return value_; }
+
+  private:
+    std::string value_;
+};
+
+// `mqtt.tls`: how the broker is verified and how we prove who we are (README "TLS and
+// credentials"). Paths are absolute (relative ones are resolved against the configuration
+// file's folder) and were readable at load.
+struct tls_section {
+    std::string ca_file;    // empty: the system CA store (/etc/ssl/certs)
+    std::string cert_file;  // client certificate (mutual TLS); set exactly when key_file is
+    std::string key_file;
+    // The broker's certificate chain and host name; false only when written in the file.
+    bool verify = true;
+};
+
 struct mqtt_section {
     std::string uri = "tcp://127.0.0.1:1883";
     std::string client_id;  // default: edgegate-<gateway.id>
@@ -42,6 +69,22 @@ struct mqtt_section {
     std::string topic_prefix = "edgegate";
     int window = 256;
     backoff_section reconnect;
+    // Set exactly when `uri` is ssl:// or mqtts://.
+    std::optional<tls_section> tls;
+    std::string username;  // empty: connect without credentials
+    secret password;       // from password_file or password_env; only with a username
+    // What the user should know about the broker connection's security (verification off,
+    // credentials readable by others): logged by the forwarder at every start, printed by
+    // `edgegate check`. Never contains the password.
+    std::vector<std::string> warnings;
+};
+
+// MQTT commands (gateway/command/README.md): writes to points with `writable: true`.
+struct commands_section {
+    // A command carrying a `ts` older than this is refused (a broker replaying a backlog).
+    duration max_age = std::chrono::seconds(30);
+    // Commands accepted per point per second (a token bucket holding this many).
+    int rate = 10;
 };
 
 // The whole validated configuration. Move-only: it owns the (not yet started) drivers.
@@ -51,6 +94,7 @@ struct gateway_config {
     gateway_section gateway;
     journal_section journal;
     mqtt_section mqtt;
+    commands_section commands;
     std::vector<std::unique_ptr<driver>> devices;
     std::vector<rule> rules;  // validated by rules/ (rules/README.md)
 };

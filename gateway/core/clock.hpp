@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace edgegate {
 
@@ -14,5 +16,10 @@ timestamp from_unix_ms(std::int64_t ms);
 
 // UTC, ISO 8601 with milliseconds: 2026-11-26T21:05:55.123Z
 std::string format_iso8601(timestamp t);
+
+// The inverse, for times that come from outside (a command's `ts`): "YYYY-MM-DDTHH:MM:SS", an
+// optional fraction (milliseconds are kept), then "Z" or an offset "+HH:MM" / "-HH:MM".
+// nullopt for anything else.
+std::optional<timestamp> parse_iso8601(std::string_view text);
 
 }  // namespace edgegate

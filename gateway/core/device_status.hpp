@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "gateway/core/clock.hpp"
+#include "gateway/core/command.hpp"
 #include "gateway/core/reading.hpp"
 
 namespace edgegate {
@@ -17,7 +18,7 @@ struct device_status {
     timestamp ts;
 };
 
-// What drivers hand to the pipeline.
-using ingest_item = std::variant<reading, device_status>;
+// What drivers (and the command router) hand to the pipeline.
+using ingest_item = std::variant<reading, device_status, command_outcome>;
 
 }  // namespace edgegate

@@ -243,6 +243,71 @@ event make_device_event(const device_status& s) {
     return make_status_event("device", s.ts, extra);
 }
 
+namespace {
+
+// The members a command's answer and its audit record share.
+void write_command_outcome(json_writer& w, const command_outcome& c) {
+    write_key(w, "id");
+    if (c.id) {
+        write_string(w, *c.id);
+    } else {
+        w.Null();
+    }
+    write_key(w, "ok");
+    w.Bool(c.result.ok);
+    write_key(w, "error");
+    if (c.result.ok) {
+        w.Null();
+    } else {
+        write_string(w, c.result.error);
+    }
+    write_key(w, "value");
+    write_optional_value(w, c.result.value);
+    write_key(w, "ts");
+    write_ts(w, c.ts);
+}
+
+event command_event(const command_outcome& c, std::string topic, std::string body) {
+    event ev;
+    ev.kind = event_kind::status;
+    ev.lane = lane::high;
+    ev.retain = false;
+    ev.ts = c.ts;
+    ev.topic = std::move(topic);
+    ev.body = std::move(body);
+    return ev;
+}
+
+}  // namespace
+
+std::array<event, 2> make_command_events(const command_outcome& c) {
+    rapidjson::StringBuffer result;
+    {
+        json_writer w(result);
+        w.StartObject();
+        write_command_outcome(w, c);
+        w.EndObject();
+    }
+    rapidjson::StringBuffer audit;
+    {
+        json_writer w(audit);
+        w.StartObject();
+        write_key(w, "event");
+        write_string(w, "command");
+        write_key(w, "device");
+        write_string(w, c.device);
+        write_key(w, "point");
+        write_string(w, c.point);
+        write_key(w, "requested");
+        w.RawValue(c.requested.data(), c.requested.size(), rapidjson::kObjectType);
+        write_command_outcome(w, c);
+        w.EndObject();
+    }
+    return {command_event(c, "cmd/" + c.device + "/" + c.point + "/result",
+                          {result.GetString(), result.GetSize()}),
+            command_event(c, "audit", {audit.GetString(), audit.GetSize()})};
+}
+
 std::string finalize_payload(std::int64_t seq, std::string_view gateway, std::string_view body) {
     const auto start = body.find_first_not_of(" \t\r\n");
     std::string out = "{\"seq\":";

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -37,6 +38,16 @@ event make_status_event(std::string_view name, timestamp ts, std::string_view ex
 // A device status event (events topic, high lane):
 // {"event":"device","ts":..,"device":"boiler","state":"offline","error":"timeout"}
 event make_device_event(const device_status& s);
+
+// The two journal events of a command's outcome (high lane, not retained):
+// * the answer on "cmd/<device>/<point>/result":
+//   {"id":..,"ok":true,"error":null,"value":..,"ts":..}  (`id` null when the caller sent none,
+//   `error` null when ok, `value` the value the device holds after the write, when known)
+// * the audit record on "audit":
+//   {"event":"command","device":..,"point":..,"requested":<the request's value>,"id":..,"ok":..,
+//    "error":..,"value":..,"ts":..}
+// `requested` must be valid JSON text (the command parser writes it). Pure.
+std::array<event, 2> make_command_events(const command_outcome& c);
 
 // The published payload: `body` with "seq" and "gateway" put first.
 // {"seq":42,"gateway":"gw1",<rest of body>}

@@ -7,13 +7,16 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "gateway/core/backoff.hpp"
 #include "gateway/core/payload.hpp"
@@ -55,6 +58,173 @@ std::string status_json(std::string_view state, std::string_view gateway,
 
 const char* protocol_name(int version) { return version == 5 ? "MQTT 5" : "MQTT 3.1.1"; }
 
+// HOST:PORT of a broker URI, for messages about the connection to it.
+std::string_view server_of(std::string_view uri) {
+    const auto scheme = uri.find("://");
+    return scheme == std::string_view::npos ? uri : uri.substr(scheme + 3);
+}
+
+// The reason of an OpenSSL error line as ERR_print_errors_cb hands it to Paho's callback,
+// "<thread>:error:<code>:<library>:<function>:<reason>:<file>:<line>:<data>", or the whole
+// line when it is shaped otherwise.
+std::string openssl_reason(std::string_view line) {
+    while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.remove_suffix(1);
+    const auto start = line.find("error:");
+    if (start == std::string_view::npos) return std::string(line);
+    std::string_view rest = line.substr(start);
+    for (int field = 0; field < 4; ++field) {
+        const auto colon = rest.find(':');
+        if (colon == std::string_view::npos) return std::string(line);
+        rest.remove_prefix(colon + 1);
+    }
+    return std::string(rest.substr(0, rest.find(':')));
+}
+
+// Some TLS failures reach Paho's trace only, not the OpenSSL error callback: its host-name
+// check after the handshake, and a broker that drops the session after the handshake (a TLS 1.3
+// broker refusing a missing client certificate). So while a TLS connect is in progress the trace
+// is on and the few lines that tell these apart are kept; otherwise it stays off. The trace is
+// process-wide: two forwarders connecting at the same moment would share what it saw, which the
+// daemon, with one forwarder, never does. Left alone when the user traces Paho
+// (MQTT_C_CLIENT_TRACE).
+class tls_trace {
+  public:
+    struct seen {
+        bool handshake_done = false;
+        bool host_mismatch = false;
+        std::string alert;  // the last fatal alert the broker sent, as OpenSSL names it
+    };
+
+    // Connect attempts of this process in progress; any thread.
+    class scope {
+      public:
+        scope() { tls_trace::get().begin(); }
+        ~scope() { tls_trace::get().end(); }
+        scope(const scope&) = delete;
+        scope& operator=(const scope&) = delete;
+    };
+
+    static seen take() {
+        std::lock_guard lock(get().mutex_);
+        return std::exchange(get().seen_, {});
+    }
+
+  private:
+    static tls_trace& get() {
+        static tls_trace trace;
+        return trace;
+    }
+
+    tls_trace() : enabled_(std::getenv("MQTT_C_CLIENT_TRACE") == nullptr) {
+        if (!enabled_) return;
+        MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_FATAL);
+        MQTTAsync_setTraceCallback(&tls_trace::on_trace);
+    }
+
+    void begin() {
+        if (!enabled_) return;
+        std::lock_guard lock(mutex_);
+        if (connecting_++ == 0) {
+            seen_ = {};
+            // Minimum, not protocol: the address check's result is traced at that level.
+            MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_MINIMUM);
+        }
+    }
+
+    void end() {
+        if (!enabled_) return;
+        std::lock_guard lock(mutex_);
+        if (--connecting_ == 0) MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_FATAL);
+    }
+
+    // On whichever Paho thread traces; must not call into Paho.
+    static void on_trace(MQTTASYNC_TRACE_LEVELS, char* message) {
+        const std::string_view line(message);
+        // Paho checks the host as a name, and when that fails, as an IP address.
+        constexpr std::string_view name_failed = "X509_check_host for hostname ";
+        constexpr std::string_view address_passed = "rc from X509_check_ip_asc is 1";
+        constexpr std::string_view alert = "SSL alert read:fatal:";
+        constexpr std::string_view done = "SSL negotiation finished successfully";
+        const bool mismatch = line.find(name_failed) != std::string_view::npos;
+        const bool address = line.find(address_passed) != std::string_view::npos;
+        const bool handshake = line.find(done) != std::string_view::npos;
+        const auto at = line.find(alert);
+        if (!mismatch && !address && !handshake && at == std::string_view::npos) return;
+        tls_trace& t = get();
+        std::lock_guard lock(t.mutex_);
+        if (handshake) t.seen_.handshake_done = true;
+        if (mismatch) t.seen_.host_mismatch = true;
+        if (address) t.seen_.host_mismatch = false;
+        if (at != std::string_view::npos) t.seen_.alert = line.substr(at + alert.size());
+    }
+
+    const bool enabled_;
+    std::mutex mutex_;
+    int connecting_ = 0;
+    seen seen_;
+};
+
+// HOST of a broker URI (HOST:PORT after the scheme, HOST possibly a bracketed IPv6 address).
+std::string_view host_of(std::string_view server) {
+    if (server.starts_with('[')) return server.substr(0, server.find(']') + 1);
+    return server.substr(0, server.rfind(':'));
+}
+
+// A refused connect in words a user can act on. Paho reports an MQTT 3.1.1 CONNACK refusal as
+// the return code (1..5) and an MQTT 5 one as the reason code; a failed TLS handshake only as a
+// generic connect failure, its cause coming from OpenSSL through the error callback (`tls`).
+std::string connect_failure(const mqtt::exception& e, std::string_view server,
+                            const std::string& tls, const tls_trace::seen& trace,
+                            bool client_certificate) {
+    const std::string refused = "broker " + std::string(server) + " refused the connection: ";
+    switch (e.get_reason_code()) {
+        case mqtt::ReasonCode::BAD_USER_NAME_OR_PASSWORD:
+            return refused + "bad user name or password";
+        case mqtt::ReasonCode::NOT_AUTHORIZED:
+            return refused + "not authorized (wrong user name or password, or not allowed)";
+        default:
+            break;
+    }
+    switch (e.get_return_code()) {
+        case 1:
+            return refused + "unacceptable protocol version";
+        case 2:
+            return refused + "client identifier rejected";
+        case 3:
+            return refused + "server unavailable";
+        case 4:
+            return refused + "bad user name or password";
+        case 5:
+            return refused + "not authorized (wrong user name or password, or not allowed)";
+        default:
+            break;
+    }
+    const std::string handshake = "TLS handshake with " + std::string(server) + " failed: ";
+    if (!tls.empty()) return handshake + tls;
+    if (trace.host_mismatch) {
+        return handshake + "the broker's certificate does not name " + std::string(host_of(server));
+    }
+    // OpenSSL 3.0 has no name for TLS 1.3's "certificate required" alert (116).
+    if (!trace.alert.empty() && trace.alert != "unknown") {
+        return "TLS session with " + std::string(server) + " refused by the broker (alert '" +
+               trace.alert + "')";
+    }
+    // TLS 1.3 completes the client's side of the handshake before the broker has looked at the
+    // client's certificate; a broker that wants one then sends that alert or, as often, resets
+    // the connection before the CONNECT arrives.
+    if (trace.handshake_done) {
+        std::string closed =
+            "TLS session with " + std::string(server) + " closed by the broker after the handshake";
+        if (!client_certificate) {
+            closed +=
+                ": it probably requires a client certificate (set mqtt.tls.cert_file and "
+                "key_file)";
+        }
+        return closed;
+    }
+    return e.what();
+}
+
 }  // namespace
 
 // Threads: the forwarder thread owns the journal reader and the Paho client calls (connect,
@@ -70,6 +240,7 @@ struct forwarder::impl : mqtt::iaction_listener {
     void run();
     bool connect(std::string& error);
     void on_connected();
+    void subscribe_commands();
     void pump(journal_reader& reader);
     bool publish_event(const stored_event& se);
     void new_client();
@@ -79,6 +250,7 @@ struct forwarder::impl : mqtt::iaction_listener {
     void wait_before_retry(backoff& delays, journal_reader* reader);
     void confirm_drained(journal_reader& reader);
     void farewell();
+    mqtt::ssl_options tls_options(std::uint64_t generation);
     void end_catch_up(std::int64_t delivered);
 
     // Delivery tokens (Paho's threads).
@@ -106,6 +278,8 @@ struct forwarder::impl : mqtt::iaction_listener {
     const std::string version_;
     ack_mailbox& acks_;
     const std::string status_topic_;
+    const std::string command_prefix_;  // "<prefix>/<gw>/cmd/"
+    command_handler commands_;          // set before start(), then read-only
     const std::size_t window_;
     const std::size_t refill_mark_;  // free slots worth a journal read while a backlog remains
 
@@ -116,6 +290,8 @@ struct forwarder::impl : mqtt::iaction_listener {
     bool more_ = false;                // the last read filled the window: a backlog remains
     bool link_up_ = false;
     std::string link_error_;
+    // What OpenSSL said during the current connect attempt (Paho's thread writes it).
+    std::string tls_error_;
     bool draining_ = false;  // stop() waits for everything to be acknowledged
     bool drained_ = false;
     bool stopping_ = false;
@@ -130,6 +306,7 @@ struct forwarder::impl : mqtt::iaction_listener {
     std::uint64_t generation_ = 0;
     std::int64_t acked_since_connect_ = 0;
     forwarder_stats stats_;
+    std::atomic<std::chrono::steady_clock::time_point> progress_{std::chrono::steady_clock::now()};
 
     // Forwarder thread only: the catch-up after a connect ends at the first idle moment.
     bool catching_up_ = false;
@@ -151,6 +328,7 @@ forwarder::impl::impl(const mqtt_section& cfg, std::string gateway_id, std::stri
       version_(std::move(version)),
       acks_(acks),
       status_topic_(full_topic(cfg_.topic_prefix, gateway_, "status")),
+      command_prefix_(full_topic(cfg_.topic_prefix, gateway_, "cmd/")),
       window_(static_cast<std::size_t>(std::max(cfg_.window, 1))),
       refill_mark_(std::max<std::size_t>(window_ / 4, 1)) {
     new_client();
@@ -179,6 +357,20 @@ void forwarder::impl::new_client() {
     client_fresh_ = true;
     client_->set_connection_lost_handler([this, generation](const std::string& cause) {
         drop_link(generation, cause.empty() ? "connection lost" : "connection lost: " + cause);
+    });
+    client_->set_message_callback([this, generation](mqtt::const_message_ptr msg) {
+        {
+            std::lock_guard lock(mutex_);
+            if (generation != generation_ || !commands_) return;
+        }
+        const std::string& topic = msg->get_topic();
+        if (!topic.starts_with(command_prefix_)) return;
+        // The subscription is cmd/+/+: exactly a device and a point level follow.
+        const std::string_view rest = std::string_view(topic).substr(command_prefix_.size());
+        const auto slash = rest.find('/');
+        if (slash == std::string_view::npos) return;
+        commands_(rest.substr(0, slash), rest.substr(slash + 1), msg->get_payload(),
+                  msg->is_retained());
     });
     // MQTT 5 brokers may say why they close the connection.
     client_->set_disconnected_handler(
@@ -250,8 +442,40 @@ void forwarder::impl::on_failure(const mqtt::token& tok) {
     wake_cv_.notify_all();
 }
 
+// Verification on (the default) means both OpenSSL's check of the chain against the trust
+// store and Paho's post-handshake check that the certificate names the host of the URI.
+mqtt::ssl_options forwarder::impl::tls_options(std::uint64_t generation) {
+    const tls_section& tls = *cfg_.tls;
+    mqtt::ssl_options ssl;
+    // Without a CA file Paho loads OpenSSL's default verify paths: the system store.
+    if (!tls.ca_file.empty()) ssl.set_trust_store(tls.ca_file);
+    if (!tls.cert_file.empty()) {
+        ssl.set_key_store(tls.cert_file);
+        ssl.set_private_key(tls.key_file);
+    }
+    ssl.set_enable_server_cert_auth(tls.verify);
+    ssl.set_verify(tls.verify);
+    // The first error is the cause; later ones describe the same failure from further up.
+    ssl.set_error_handler([this, generation](const std::string& text) {
+        std::lock_guard lock(mutex_);
+        if (generation == generation_ && tls_error_.empty()) tls_error_ = openssl_reason(text);
+    });
+    return ssl;
+}
+
 bool forwarder::impl::connect(std::string& error) {
+    if (!client_fresh_) new_client();
+    client_fresh_ = false;
+    std::uint64_t generation = 0;
+    {
+        std::lock_guard lock(mutex_);
+        generation = generation_;
+        tls_error_.clear();
+    }
     mqtt::connect_options opts;
+    if (cfg_.tls) opts.set_ssl(tls_options(generation));
+    if (!cfg_.username.empty()) opts.set_user_name(cfg_.username);
+    if (!cfg_.password.empty()) opts.set_password(cfg_.password.reveal());
     opts.set_keep_alive_interval(cfg_.keepalive);
     opts.set_connect_timeout(connect_timeout);
     // Our own reconnect loop decides when and logs how; Paho's would retry behind our back.
@@ -270,11 +494,12 @@ bool forwarder::impl::connect(std::string& error) {
         opts.set_clean_session(true);
         opts.set_mqtt_version(MQTTVERSION_3_1_1);
     }
-    if (!client_fresh_) new_client();
-    client_fresh_ = false;
+    std::optional<tls_trace::scope> tracing;
+    if (cfg_.tls) tracing.emplace();
     try {
         const auto tok = client_->connect(opts);
         while (!tok->wait_for(connect_poll)) {
+            progress_ = std::chrono::steady_clock::now();
             std::lock_guard lock(mutex_);
             if (stopping_) {
                 error = "stopped while connecting";
@@ -283,7 +508,10 @@ bool forwarder::impl::connect(std::string& error) {
         }
         return true;
     } catch (const mqtt::exception& e) {
-        error = e.what();
+        const auto trace = cfg_.tls ? tls_trace::take() : tls_trace::seen{};
+        std::lock_guard lock(mutex_);
+        error = connect_failure(e, server_of(cfg_.uri), tls_error_, trace,
+                                cfg_.tls && !cfg_.tls->cert_file.empty());
         return false;
     }
 }
@@ -307,10 +535,27 @@ void forwarder::impl::on_connected() {
         acked_since_connect_ = 0;
         stats_.connected = true;
     }
+    if (commands_) subscribe_commands();
     try {
         client_->publish(status_topic_, status_json("online", gateway_, &version_), 1, true);
     } catch (const mqtt::exception& e) {
         drop_current_link(std::string("publishing the online status failed: ") + e.what());
+    }
+}
+
+// Commands are not persisted for us across connections (a clean session): one sent while the
+// gateway was away is gone, which is what a relay should do with a stale order anyway.
+void forwarder::impl::subscribe_commands() {
+    const std::string filter = command_prefix_ + "+/+";
+    try {
+        const auto tok = client_->subscribe(filter, 1);
+        if (!tok->wait_for(connect_timeout)) {
+            spdlog::error("mqtt: no answer to the subscription to {}; commands are not received",
+                          filter);
+        }
+    } catch (const mqtt::exception& e) {
+        spdlog::error("mqtt: subscribing to {} failed: {}; commands are not received", filter,
+                      e.what());
     }
 }
 
@@ -347,6 +592,7 @@ bool forwarder::impl::publish_event(const stored_event& se) {
 // where this connection has read so far. Returns when the link is down or stop() is final.
 void forwarder::impl::pump(journal_reader& reader) {
     while (true) {
+        progress_ = std::chrono::steady_clock::now();
         std::size_t free = 0;
         std::array<std::int64_t, lane_count> from{};
         {
@@ -401,6 +647,7 @@ void forwarder::impl::wait_before_retry(backoff& delays, journal_reader* reader)
     const auto until = std::chrono::steady_clock::now() + delays.next();
     std::unique_lock lock(mutex_);
     while (!stopping_) {
+        progress_ = std::chrono::steady_clock::now();
         if (draining_ && !drained_ && reader != nullptr) {
             lock.unlock();
             confirm_drained(*reader);
@@ -408,10 +655,11 @@ void forwarder::impl::wait_before_retry(backoff& delays, journal_reader* reader)
         }
         const auto now = std::chrono::steady_clock::now();
         if (now >= until) return;
-        // While draining, look at the journal again every poll; otherwise only stop() (or the
-        // start of a drain) interrupts the delay.
+        // Wake every poll even in a long delay: while draining to look at the journal again,
+        // always to show the watchdog this thread is alive. Otherwise only stop() (or the start
+        // of a drain) interrupts the delay.
         const bool was_draining = draining_;
-        const auto next = was_draining ? std::min(until, now + idle_poll) : until;
+        const auto next = std::min(until, now + idle_poll);
         wake_cv_.wait_until(lock, next, [&] { return stopping_ || draining_ != was_draining; });
     }
 }
@@ -476,6 +724,7 @@ void forwarder::impl::run() {
     };
 
     while (true) {
+        progress_ = std::chrono::steady_clock::now();
         {
             std::lock_guard lock(mutex_);
             if (stopping_) break;
@@ -494,7 +743,7 @@ void forwarder::impl::run() {
             std::string error;
             ++attempts;
             if (!connect(error)) {
-                start_outage(error, "broker unreachable");
+                start_outage(error, "cannot connect to the broker");
                 wait_before_retry(delays, &*reader);
                 continue;
             }
@@ -564,6 +813,7 @@ forwarder::forwarder(const mqtt_section& mqtt, std::string gateway_id, std::stri
 forwarder::~forwarder() { stop(std::chrono::milliseconds(0)); }
 
 void forwarder::start() {
+    for (const auto& w : impl_->cfg_.warnings) spdlog::warn("mqtt: {}", w);
     impl_->thread_ = std::thread([this] {
         try {
             impl_->run();
@@ -600,9 +850,18 @@ void forwarder::stop(std::chrono::milliseconds grace) {
     m.thread_.join();
 }
 
+void forwarder::on_commands(command_handler handler) {
+    std::lock_guard lock(impl_->mutex_);
+    impl_->commands_ = std::move(handler);
+}
+
 forwarder_stats forwarder::stats() const {
     std::lock_guard lock(impl_->mutex_);
     return impl_->stats_;
+}
+
+std::chrono::steady_clock::time_point forwarder::last_progress() const {
+    return impl_->progress_.load();
 }
 
 }  // namespace edgegate

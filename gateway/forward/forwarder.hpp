@@ -1,8 +1,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "gateway/config/config.hpp"
 #include "gateway/journal/journal.hpp"
@@ -22,9 +24,18 @@ struct forwarder_stats {
 // at most `mqtt.window` publishes unacknowledged, and posts the contiguous acknowledged seq per
 // lane to `acks` (the writer thread persists it). On every (re)connect it resumes from the
 // acknowledged position, so whatever was in flight is sent again (at-least-once).
+// Over ssl:// it verifies the broker's certificate chain and host name unless `tls.verify` is
+// false, and may present a client certificate; user name and password go in the CONNECT. A
+// refused connect (TLS, credentials) is an outage like an unreachable broker: logged once, in
+// words naming the cause, and retried with backoff while the journal keeps everything.
 // Status on `<prefix>/<gw>/status` (retained): {"state":"online","gateway":..,"version":..,"ts":..}
 // after every connect; {"state":"offline","gateway":..,"ts":..} published at stop() and set as
 // the last will (its ts is then the time of the connect that set it).
+// Receives a command from `<prefix>/<gw>/cmd/<device>/<point>` (gateway/command/README.md).
+// Called on Paho's callback thread; may block briefly.
+using command_handler = std::function<void(std::string_view device, std::string_view point,
+                                           std::string_view payload, bool retained)>;
+
 class forwarder {
   public:
     // Main thread, before start(). No I/O: connecting and opening the journal reader happen on
@@ -36,7 +47,13 @@ class forwarder {
     forwarder(const forwarder&) = delete;
     forwarder& operator=(const forwarder&) = delete;
 
-    // Starts the forwarder thread (main thread). Does not wait for a connection.
+    // Main thread, before start(): subscribe to `<prefix>/<gw>/cmd/+/+` (QoS 1) on every
+    // connection and hand each command to `handler`. Without it nothing is subscribed.
+    void on_commands(command_handler handler);
+
+    // Logs `mqtt.warnings` (verification off, credentials readable by others: at every start,
+    // so they stay in sight) and starts the forwarder thread (main thread). Does not wait for a
+    // connection.
     void start();
     // Wakes the forwarder because new events were committed. Any thread, never blocks.
     void notify();
@@ -45,6 +62,12 @@ class forwarder {
     void stop(std::chrono::milliseconds grace);
 
     forwarder_stats stats() const;
+
+    // Any thread, never blocks: when the forwarder thread last began a loop iteration, the
+    // watchdog's sign of life. Every wait of that thread (for work, for acknowledgements, for
+    // a connect, between reconnect attempts) lasts at most about a second, so a slow or absent
+    // broker keeps it current and only a thread stuck inside one call falls behind.
+    std::chrono::steady_clock::time_point last_progress() const;
 
   private:
     struct impl;

@@ -116,6 +116,7 @@ void pipeline::take_changes() {
 // failure the batch and the states are kept for a retry.
 void pipeline::commit_batch(std::vector<event>& batch) {
     for (int attempt = 1;; ++attempt) {
+        progress_ = std::chrono::steady_clock::now();
         try {
             journal_.begin();
             for (const auto& ev : batch) journal_.append(ev);
@@ -151,9 +152,31 @@ void pipeline::commit_batch(std::vector<event>& batch) {
     }
 }
 
+void pipeline::replace_rules(std::vector<rule> rules) {
+    std::lock_guard lock(next_rules_mutex_);
+    next_rules_ = std::move(rules);
+}
+
+void pipeline::swap_rules(std::vector<event>& batch) {
+    std::optional<std::vector<rule>> rules;
+    {
+        std::lock_guard lock(next_rules_mutex_);
+        rules.swap(next_rules_);
+    }
+    if (!rules) return;
+    // The journal's alert states must be the engine's latest before they seed the new engine.
+    take_changes();
+    commit_batch(batch);
+    const auto saved = journal_.load_alerts();
+    engine_ = rule_engine(std::move(*rules));
+    add_alerts(engine_.restore(saved, wall_clock::now()), batch);
+    take_changes();
+    spdlog::info("rules reloaded: {} rule(s), {} alert(s) kept active", engine_.rules().size(),
+                 saved.size() - changes_.size());
+}
+
 void pipeline::run() {
     const auto batch_max = static_cast<std::size_t>(cfg_.commit_batch);
-    const bool ticking = !engine_.rules().empty();
     std::vector<ingest_item> readings;
     std::vector<event> batch;
     readings.reserve(batch_max);
@@ -161,6 +184,9 @@ void pipeline::run() {
     auto next_retention = std::chrono::steady_clock::now() + retention_every;
     auto next_tick = std::chrono::steady_clock::now() + tick_every;
     while (true) {
+        progress_ = std::chrono::steady_clock::now();
+        swap_rules(batch);
+        const bool ticking = !engine_.rules().empty();
         readings.clear();
         channel_.pop(readings, batch_max, ticking ? tick_every : idle_wait);
         // Group commit: keep taking what is already queued, without waiting, until the channel
@@ -174,8 +200,12 @@ void pipeline::run() {
             if (const auto* r = std::get_if<reading>(&item)) {
                 batch.push_back(make_reading_event(*r));
                 add_alerts(engine_.on_reading(*r), batch);
+            } else if (const auto* s = std::get_if<device_status>(&item)) {
+                batch.push_back(make_device_event(*s));
             } else {
-                batch.push_back(make_device_event(std::get<device_status>(item)));
+                for (auto& ev : make_command_events(std::get<command_outcome>(item))) {
+                    batch.push_back(std::move(ev));
+                }
             }
         }
 

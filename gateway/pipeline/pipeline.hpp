@@ -2,8 +2,11 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -36,6 +39,16 @@ class pipeline {
     void join();
     // Main thread, after join(): persist the latest acks (the writer is main's again).
     void save_acks();
+    // Main thread, while the pipeline runs (a configuration reload). Never blocks. The pipeline
+    // thread takes the rules at its next iteration: it commits what it holds, then restores the
+    // alert states saved in the journal into an engine with the new rules, exactly as at a
+    // start: an alert whose rule still exists stays active without a second raise, one whose
+    // rule is gone (or no longer matches) is cleared.
+    void replace_rules(std::vector<rule> rules);
+    // Any thread, never blocks: when the pipeline thread last began a loop iteration, the
+    // watchdog's sign of life. It does so at least every 200 ms while it runs (every second
+    // while a failing commit is retried), so only a thread stuck inside one call falls behind.
+    std::chrono::steady_clock::time_point last_progress() const { return progress_.load(); }
 
   private:
     void run();
@@ -46,6 +59,8 @@ class pipeline {
     // Applies max_bytes/max_age; announces undelivered drops with a status event in `batch`.
     void apply_retention(std::vector<event>& batch);
     bool acks_changed() const;
+    // Pipeline thread: installs rules passed to replace_rules(), if any.
+    void swap_rules(std::vector<event>& batch);
 
     journal_section cfg_;
     journal_writer& journal_;
@@ -56,6 +71,9 @@ class pipeline {
     rule_engine engine_;
     // Alert states not yet committed; kept across a failed commit like the batch.
     std::vector<alert_change> changes_;
+    std::mutex next_rules_mutex_;
+    std::optional<std::vector<rule>> next_rules_;
+    std::atomic<std::chrono::steady_clock::time_point> progress_{std::chrono::steady_clock::now()};
     std::thread thread_;
 };
 

@@ -25,7 +25,17 @@ namespace edgegate::test {
 namespace {
 
 constexpr int map_size = 65536;
-constexpr std::size_t rtu_request_length = 8;  // unit, function, address, count, CRC
+constexpr std::size_t rtu_request_length = 8;  // unit, function, address, count or value, CRC
+
+bool is_multiple_write(int function) {
+    return function == MODBUS_FC_WRITE_MULTIPLE_COILS ||
+           function == MODBUS_FC_WRITE_MULTIPLE_REGISTERS;
+}
+
+bool is_write(int function) {
+    return function == MODBUS_FC_WRITE_SINGLE_COIL || function == MODBUS_FC_WRITE_SINGLE_REGISTER ||
+           is_multiple_write(function);
+}
 
 [[noreturn]] void fail(const std::string& what) {
     throw std::runtime_error(what + ": " + std::strerror(errno));
@@ -50,7 +60,12 @@ int table_of_function(int function) {
         case 2:
             return static_cast<int>(modbus_table::discrete);
         case 3:
+        case MODBUS_FC_WRITE_SINGLE_REGISTER:
+        case MODBUS_FC_WRITE_MULTIPLE_REGISTERS:
             return static_cast<int>(modbus_table::holding);
+        case MODBUS_FC_WRITE_SINGLE_COIL:
+        case MODBUS_FC_WRITE_MULTIPLE_COILS:
+            return static_cast<int>(modbus_table::coil);
         default:
             return static_cast<int>(modbus_table::input);
     }
@@ -209,6 +224,21 @@ void modbus_server::set_bit(modbus_table table, int address, bool value) {
     bits[address] = value ? 1 : 0;
 }
 
+std::vector<std::uint16_t> modbus_server::registers(modbus_table table, int address,
+                                                    int count) const {
+    std::lock_guard lock(mutex_);
+    const std::uint16_t* regs =
+        table == modbus_table::input ? map_->tab_input_registers : map_->tab_registers;
+    return {regs + address, regs + address + count};
+}
+
+bool modbus_server::bit(modbus_table table, int address) const {
+    std::lock_guard lock(mutex_);
+    const std::uint8_t* bits =
+        table == modbus_table::discrete ? map_->tab_input_bits : map_->tab_bits;
+    return bits[address] != 0;
+}
+
 void modbus_server::add_hole(modbus_table table, int address, int count) {
     std::lock_guard lock(mutex_);
     for (int a = address; a < address + count; ++a) {
@@ -319,15 +349,22 @@ bool modbus_server::serve_client(client& c) {
     const ssize_t n = read(c.fd, buf, sizeof buf);
     if (n <= 0) return n < 0 && (errno == EAGAIN || errno == EINTR);
     c.pending.insert(c.pending.end(), buf, buf + n);
-    // Every request the driver sends is a read: eight bytes. Anything that does not check out
-    // is skipped a byte at a time until a frame does, as a slave resynchronises on a line.
+    // A request the driver sends is eight bytes, or for FC15/16 nine plus its byte count.
+    // Anything that does not check out is skipped a byte at a time until a frame does, as a
+    // slave resynchronises on a line.
     while (c.pending.size() >= rtu_request_length) {
-        const std::span<const std::uint8_t> frame(c.pending.data(), rtu_request_length);
-        const std::uint16_t crc = crc16(frame.first(6));
-        if (frame[6] == (crc & 0xFF) && frame[7] == (crc >> 8)) {
+        std::size_t length = rtu_request_length;
+        if (is_multiple_write(c.pending[1])) {
+            if (c.pending.size() < 7) break;
+            length = 9 + c.pending[6];
+            if (c.pending.size() < length) break;
+        }
+        const std::span<const std::uint8_t> frame(c.pending.data(), length);
+        const std::uint16_t crc = crc16(frame.first(length - 2));
+        if (frame[length - 2] == (crc & 0xFF) && frame[length - 1] == (crc >> 8)) {
             answer(c, frame);
             c.pending.erase(c.pending.begin(),
-                            c.pending.begin() + static_cast<std::ptrdiff_t>(rtu_request_length));
+                            c.pending.begin() + static_cast<std::ptrdiff_t>(length));
         } else {
             c.pending.erase(c.pending.begin());
         }
@@ -353,6 +390,10 @@ void modbus_server::answer(client& c, std::span<const std::uint8_t> frame) {
     if (pdu.size() >= 5) {
         r.address = pdu[1] << 8 | pdu[2];
         r.count = pdu[3] << 8 | pdu[4];
+        if (r.function == MODBUS_FC_WRITE_SINGLE_COIL ||
+            r.function == MODBUS_FC_WRITE_SINGLE_REGISTER) {
+            r.count = 1;
+        }
     }
 
     std::lock_guard lock(mutex_);
@@ -365,6 +406,17 @@ void modbus_server::answer(client& c, std::span<const std::uint8_t> frame) {
         f = all->second;
     }
     const bool is_read = r.function >= 1 && r.function <= 4 && pdu.size() == 5;
+    const bool write = is_write(r.function) && pdu.size() >= 5 &&
+                       (!is_multiple_write(r.function) ||
+                        (pdu.size() >= 6 && pdu.size() == 6u + pdu[5] && r.count >= 1 &&
+                         r.address + r.count <= map_size &&
+                         pdu[5] == (r.function == MODBUS_FC_WRITE_MULTIPLE_COILS ? (r.count + 7) / 8
+                                                                                 : 2 * r.count)));
+    // A device that answers late or garbled has still carried the write out.
+    if (write && hole_exception(r) == 0 && f.what != fault::silent && f.what != fault::exception &&
+        f.what != fault::ignore_writes) {
+        apply_write(pdu);
+    }
     switch (f.what) {
         case fault::silent:
             return;
@@ -396,8 +448,21 @@ void modbus_server::answer(client& c, std::span<const std::uint8_t> frame) {
             delayed_.push_back({std::chrono::steady_clock::now() + f.delay, c.fd,
                                 frame_reply(frame, reply_pdu(pdu, hole_exception(r)), false)});
             return;
+        case fault::bad_echo:
+            if (write) {
+                auto echo = reply_pdu(pdu, hole_exception(r));
+                if (echo.size() == 5) echo[4] = static_cast<std::uint8_t>(echo[4] + 1);
+                send_now(c.fd, frame_reply(frame, echo, false));
+                return;
+            }
+            break;
+        case fault::ignore_writes:
         case fault::none:
             break;
+    }
+    if (write) {
+        send_now(c.fd, frame_reply(frame, reply_pdu(pdu, hole_exception(r)), false));
+        return;
     }
     if (const int e = hole_exception(r); e != 0 || !is_read) {
         send_now(c.fd,
@@ -416,6 +481,7 @@ std::vector<std::uint8_t> modbus_server::reply_pdu(std::span<const std::uint8_t>
     if (exception != 0) {
         return {static_cast<std::uint8_t>(function | 0x80), static_cast<std::uint8_t>(exception)};
     }
+    if (is_write(function)) return {pdu.begin(), pdu.begin() + 5};
     const int address = pdu[1] << 8 | pdu[2];
     const int count = pdu[3] << 8 | pdu[4];
     std::vector<std::uint8_t> out{static_cast<std::uint8_t>(function)};
@@ -438,6 +504,33 @@ std::vector<std::uint8_t> modbus_server::reply_pdu(std::span<const std::uint8_t>
         }
     }
     return out;
+}
+
+void modbus_server::apply_write(std::span<const std::uint8_t> pdu) {
+    const int function = pdu[0];
+    const int address = pdu[1] << 8 | pdu[2];
+    const int word = pdu[3] << 8 | pdu[4];
+    switch (function) {
+        case MODBUS_FC_WRITE_SINGLE_COIL:
+            map_->tab_bits[address] = word == 0xFF00 ? 1 : 0;
+            break;
+        case MODBUS_FC_WRITE_SINGLE_REGISTER:
+            map_->tab_registers[address] = static_cast<std::uint16_t>(word);
+            break;
+        case MODBUS_FC_WRITE_MULTIPLE_COILS:
+            for (int i = 0; i < word; ++i) {
+                const std::uint8_t byte = pdu[6 + static_cast<std::size_t>(i / 8)];
+                map_->tab_bits[address + i] = static_cast<std::uint8_t>((byte >> (i % 8)) & 1);
+            }
+            break;
+        default:
+            for (int i = 0; i < word; ++i) {
+                const std::size_t at = 6 + 2 * static_cast<std::size_t>(i);
+                map_->tab_registers[address + i] =
+                    static_cast<std::uint16_t>(pdu[at] << 8 | pdu[at + 1]);
+            }
+            break;
+    }
 }
 
 std::vector<std::uint8_t> modbus_server::frame_reply(std::span<const std::uint8_t> request,

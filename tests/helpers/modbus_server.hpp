@@ -26,7 +26,9 @@ namespace edgegate::test {
 // on 127.0.0.1 and a port chosen once (a restarted server comes back where its clients expect
 // it), or RTU on a serial line made of a socat pseudo-terminal pair (serial() is the end for the
 // driver). Every unit id is served from one map of 65536 coils, discrete inputs, input and
-// holding registers, all zero at first. It counts the requests it receives and injects faults.
+// holding registers, all zero at first. It serves reads (FC01-04) and writes (FC05, FC06, FC15,
+// FC16; a write reply echoes the request as the specification says). It counts the requests it
+// receives and injects faults.
 // start()/stop() and the constructor and destructor: the test thread (socat is its child and
 // dies with it); everything else: any thread. The server answers on its own thread.
 class modbus_server {
@@ -37,7 +39,7 @@ class modbus_server {
         none,
         // Receives and never answers.
         silent,
-        // Answers every read with exception_code().
+        // Answers every request with exception_code().
         exception,
         // Answers with a transaction id that is not the request's (Modbus TCP only).
         wrong_transaction_id,
@@ -49,9 +51,14 @@ class modbus_server {
         wrong_unit,
         // Answers after `delay` (see set_fault).
         late,
+        // Applies a write but echoes it with the value (FC05/06) or quantity (FC15/16) plus one.
+        bad_echo,
+        // Echoes a write correctly but does not apply it (a device that ignores the value).
+        ignore_writes,
     };
 
-    // What a client asked for.
+    // What a client asked for. `count` is the quantity: of a read, or of an FC15/16 write; 1 for
+    // FC05/06.
     struct request {
         int unit = 0;
         int function = 0;
@@ -83,9 +90,13 @@ class modbus_server {
     void set_registers(modbus_table table, int address, std::span<const std::uint16_t> values);
     void set_register(modbus_table table, int address, std::uint16_t value);
     void set_bit(modbus_table table, int address, bool value);
+    // What the map holds now: `count` registers of `table` (input or holding) from `address`,
+    // and one bit of `table` (coil or discrete).
+    std::vector<std::uint16_t> registers(modbus_table table, int address, int count = 1) const;
+    bool bit(modbus_table table, int address) const;
 
-    // Reads that touch [address, address + count) of `table` are refused with exception 02, as
-    // a device refuses addresses it does not implement.
+    // Requests (reads and writes) that touch [address, address + count) of `table` are refused
+    // with exception 02, as a device refuses addresses it does not implement.
     void add_hole(modbus_table table, int address, int count = 1);
 
     // The fault every request of `unit` (every unit when -1) gets from now on; fault::none
@@ -123,12 +134,15 @@ class modbus_server {
     bool serve_client(client& c);
     void answer(client& c, std::span<const std::uint8_t> frame);
     // The reply to a read request `pdu` (function code first), built from the map: function,
-    // byte count, data; or an exception.
+    // byte count, data; to a write, its echo (function, address, value or quantity); or an
+    // exception.
     std::vector<std::uint8_t> reply_pdu(std::span<const std::uint8_t> pdu, int exception) const;
     // The whole reply frame to `request`: MBAP header or unit id and CRC around `pdu`.
     std::vector<std::uint8_t> frame_reply(std::span<const std::uint8_t> request,
                                           std::vector<std::uint8_t> pdu, bool wrong_tid) const;
     int hole_exception(const request& r) const;
+    // Carries out a write request `pdu` on the map. Called with mutex_ held.
+    void apply_write(std::span<const std::uint8_t> pdu);
     void send_now(int fd, std::span<const std::uint8_t> bytes);
     void close_all();
 

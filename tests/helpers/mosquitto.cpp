@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -37,14 +38,36 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
 }
 
 // Started as root, mosquitto drops to the `mosquitto` user before it writes its log and
-// persistence, so its folder must belong to that user.
-void hand_to_mosquitto_user(const std::string& dir) {
+// persistence and reads its certificates and password file, so they must belong to that user.
+void hand_to_mosquitto_user(const std::string& path) {
     if (geteuid() != 0) return;
     if (const passwd* pw = getpwnam("mosquitto"); pw != nullptr) {
-        if (chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
-            throw std::runtime_error("chown " + dir + " to mosquitto failed");
+        if (chown(path.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+            throw std::runtime_error("chown " + path + " to mosquitto failed");
         }
     }
+}
+
+// A copy of `from` in the broker's folder, readable by the broker's user.
+std::string copy_for_broker(const std::string& from, const temp_dir& dir, const char* name) {
+    const std::string to = dir.file(name);
+    std::filesystem::copy_file(from, to, std::filesystem::copy_options::overwrite_existing);
+    hand_to_mosquitto_user(to);
+    return to;
+}
+
+void write_password_file(const std::map<std::string, std::string>& users, const temp_dir& dir) {
+    const std::string file = dir.file("passwd");
+    std::ofstream{file};
+    for (const auto& [user, password] : users) {
+        child_process p({"mosquitto_passwd", "-b", file, user, password},
+                        dir.file("mosquitto_passwd.out"));
+        if (p.wait_exit(std::chrono::seconds(10)) != 0) {
+            throw std::runtime_error("mosquitto_passwd failed:\n" +
+                                     read_file(dir.file("mosquitto_passwd.out")));
+        }
+    }
+    hand_to_mosquitto_user(file);
 }
 
 bool accepts_connections(int port) {
@@ -61,13 +84,36 @@ bool accepts_connections(int port) {
 
 }  // namespace
 
-mosquitto_broker::mosquitto_broker(bool persistence) : port_(free_tcp_port()) {
+mosquitto_broker::mosquitto_broker(bool persistence)
+    : mosquitto_broker([persistence] {
+          broker_options options;
+          options.persistence = persistence;
+          return options;
+      }()) {}
+
+mosquitto_broker::mosquitto_broker(broker_options options) : port_(free_tcp_port()) {
     std::string conf = read_file(std::string(EDGEGATE_FIXTURES) + "/mosquitto.conf.in");
     if (conf.empty())
         throw std::runtime_error("cannot read " EDGEGATE_FIXTURES "/mosquitto.conf.in");
     replace_all(conf, "@PORT@", std::to_string(port_));
     replace_all(conf, "@DIR@", dir_.path());
-    replace_all(conf, "@PERSISTENCE@", persistence ? "true" : "false");
+    replace_all(conf, "@PERSISTENCE@", options.persistence ? "true" : "false");
+    if (!options.users.empty()) {
+        write_password_file(options.users, dir_);
+        conf += "\npassword_file " + dir_.file("passwd") + "\n";
+    }
+    if (options.tls) {
+        // Two ports bound and released in turn may come out equal.
+        do {
+            tls_port_ = free_tcp_port();
+        } while (tls_port_ == port_);
+        conf += "\nlistener " + std::to_string(tls_port_) + " 127.0.0.1\n" + "cafile " +
+                copy_for_broker(options.tls->ca_file, dir_, "ca.pem") + "\n" + "certfile " +
+                copy_for_broker(options.tls->cert_file, dir_, "server.pem") + "\n" + "keyfile " +
+                copy_for_broker(options.tls->key_file, dir_, "server.key") + "\n" +
+                "require_certificate " + (options.tls->require_certificate ? "true" : "false") +
+                "\n";
+    }
     std::ofstream(dir_.file("mosquitto.conf")) << conf;
     hand_to_mosquitto_user(dir_.path());
     start();
@@ -77,13 +123,23 @@ mosquitto_broker::~mosquitto_broker() = default;
 
 std::string mosquitto_broker::uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
 
+std::string mosquitto_broker::tls_uri(const std::string& host) const {
+    return "ssl://" + host + ":" + std::to_string(tls_port_);
+}
+
+std::string mosquitto_broker::log() const { return read_file(dir_.file("mosquitto.log")); }
+
 void mosquitto_broker::start() {
     if (running()) return;
     process_ = std::make_unique<child_process>(
         std::vector<std::string>{mosquitto_binary, "-c", dir_.file("mosquitto.conf")},
         dir_.file("mosquitto.out"));
-    const bool up = wait_until([&] { return !process_->running() || accepts_connections(port_); },
-                               start_deadline);
+    const bool up = wait_until(
+        [&] {
+            return !process_->running() || (accepts_connections(port_) &&
+                                            (tls_port_ == 0 || accepts_connections(tls_port_)));
+        },
+        start_deadline);
     if (!up || !process_->running()) {
         const std::string log =
             read_file(dir_.file("mosquitto.out")) + read_file(dir_.file("mosquitto.log"));

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -16,6 +17,44 @@
 #include "tests/helpers/wait.hpp"
 
 namespace edgegate::test {
+
+inline std::uint16_t swap16(std::uint16_t w) { return static_cast<std::uint16_t>(w << 8 | w >> 8); }
+
+// The registers of a 32-bit value as a device with `order` holds them, written out here
+// independently of the driver's byte_order table.
+inline std::vector<std::uint16_t> wire32(const std::string& order, std::uint32_t v) {
+    const auto hi = static_cast<std::uint16_t>(v >> 16);
+    const auto lo = static_cast<std::uint16_t>(v & 0xFFFF);
+    if (order == "ABCD") return {hi, lo};
+    if (order == "DCBA") return {swap16(lo), swap16(hi)};
+    if (order == "BADC") return {swap16(hi), swap16(lo)};
+    return {lo, hi};  // CDAB
+}
+
+// The same for a 64-bit value in the eight-letter orders.
+inline std::vector<std::uint16_t> wire64(const std::string& order, std::uint64_t v) {
+    std::uint16_t w[4];
+    for (int i = 0; i < 4; ++i) w[i] = static_cast<std::uint16_t>(v >> (48 - 16 * i));
+    if (order == "ABCDEFGH") return {w[0], w[1], w[2], w[3]};
+    if (order == "HGFEDCBA") return {swap16(w[3]), swap16(w[2]), swap16(w[1]), swap16(w[0])};
+    if (order == "BADCFEHG") return {swap16(w[0]), swap16(w[1]), swap16(w[2]), swap16(w[3])};
+    return {w[3], w[2], w[1], w[0]};  // GHEFCDAB
+}
+
+// A Modbus driver built from one valid device entry (name, driver: modbus, ...) through the
+// registry, as the gateway builds it; not started.
+inline std::unique_ptr<driver> modbus_driver_of(const std::string& yaml) {
+    diagnostics diag("test.yaml");
+    const YAML::Node node = YAML::Load(yaml);
+    yaml_section section(node, "devices[0]", diag);
+    const std::string name = section.required_str("name");
+    section.required_str("driver");
+    auto d = make_driver("modbus", name, section);
+    std::string errors;
+    for (const auto& e : diag.errors()) errors += e.to_string() + "\n";
+    REQUIRE_MESSAGE(d != nullptr, errors);
+    return d;
+}
 
 // Modbus drivers built from YAML device entries through the registry, as the gateway builds
 // them, delivering into a collector instead of the pipeline. Accessors: any thread.
@@ -31,18 +70,7 @@ class modbus_harness {
     ~modbus_harness() { stop(); }
 
     // One device entry (name, driver: modbus, ...); it must be valid.
-    void add(const std::string& yaml) {
-        diagnostics diag("test.yaml");
-        const YAML::Node node = YAML::Load(yaml);
-        yaml_section section(node, "devices[0]", diag);
-        const std::string name = section.required_str("name");
-        section.required_str("driver");
-        auto d = make_driver("modbus", name, section);
-        std::string errors;
-        for (const auto& e : diag.errors()) errors += e.to_string() + "\n";
-        REQUIRE_MESSAGE(d != nullptr, errors);
-        drivers_.push_back(std::move(d));
-    }
+    void add(const std::string& yaml) { drivers_.push_back(modbus_driver_of(yaml)); }
 
     void start() {
         for (auto& d : drivers_) {

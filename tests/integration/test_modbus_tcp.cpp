@@ -18,28 +18,6 @@ namespace {
 
 constexpr auto H = modbus_table::holding;
 
-std::uint16_t swap16(std::uint16_t w) { return static_cast<std::uint16_t>(w << 8 | w >> 8); }
-
-// The registers of a 32-bit value as a device with `order` sends them, written out here
-// independently of the driver's own byte_order table.
-std::vector<std::uint16_t> wire32(const std::string& order, std::uint32_t v) {
-    const auto hi = static_cast<std::uint16_t>(v >> 16);
-    const auto lo = static_cast<std::uint16_t>(v & 0xFFFF);
-    if (order == "ABCD") return {hi, lo};
-    if (order == "DCBA") return {swap16(lo), swap16(hi)};
-    if (order == "BADC") return {swap16(hi), swap16(lo)};
-    return {lo, hi};  // CDAB
-}
-
-std::vector<std::uint16_t> wire64(const std::string& order, std::uint64_t v) {
-    std::uint16_t w[4];
-    for (int i = 0; i < 4; ++i) w[i] = static_cast<std::uint16_t>(v >> (48 - 16 * i));
-    if (order == "ABCDEFGH") return {w[0], w[1], w[2], w[3]};
-    if (order == "HGFEDCBA") return {swap16(w[3]), swap16(w[2]), swap16(w[1]), swap16(w[0])};
-    if (order == "BADCFEHG") return {swap16(w[0]), swap16(w[1]), swap16(w[2]), swap16(w[3])};
-    return {w[3], w[2], w[1], w[0]};  // GHEFCDAB
-}
-
 std::string device_yaml(const modbus_server& server, const std::string& name,
                         const std::string& points, const std::string& extra = "") {
     return "name: " + name +

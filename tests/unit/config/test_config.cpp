@@ -3,8 +3,10 @@
 // yaml_section getters the drivers use.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -74,6 +76,8 @@ const std::vector<bad_case> bad_cases = {
       "error"}},
 
     // Numbers, durations and sizes.
+    {"commands_rate_zero.yaml",
+     {":3:9: commands.rate: 0 is out of range (1..1000)"}},
     {"qos_out_of_range.yaml",
      {":2:8: mqtt.qos: 3 is out of range (0..2)"}},
     {"window_out_of_range.yaml",
@@ -135,6 +139,33 @@ const std::vector<bad_case> bad_cases = {
     {"topic_prefix_slash.yaml",
      {":2:17: mqtt.topic_prefix: invalid topic prefix '/plant': must not start or end with '/'"}},
 
+    // TLS and credentials. Files are relative to the configuration file's folder; errors name
+    // a password file, never what it holds.
+    {"tls_with_tcp_uri.yaml",
+     {":3:8: mqtt.tls: TLS settings need an ssl:// or mqtts:// uri, got 'tcp://127.0.0.1:1883'"}},
+    {"tls_missing_ca_file.yaml",
+     {":4:14: mqtt.tls.ca_file: cannot read " + fixture("bad/no_such_ca.pem") +
+      ": No such file or directory"}},
+    {"tls_cert_without_key.yaml",
+     {":5:16: mqtt.tls.cert_file: a client certificate needs both cert_file and key_file, "
+      "key_file is missing"}},
+    {"tls_key_without_cert.yaml",
+     {":5:15: mqtt.tls.key_file: a client certificate needs both cert_file and key_file, "
+      "cert_file is missing"}},
+    {"password_without_username.yaml",
+     {":2:17: mqtt.password_env: a password needs a username"}},
+    {"password_file_and_env.yaml",
+     {":4:17: mqtt.password_env: password_file and password_env are exclusive, keep one"}},
+    {"missing_password_file.yaml",
+     {":3:18: mqtt.password_file: cannot read " + fixture("bad/no_such_password") +
+      ": No such file or directory"}},
+    {"empty_password_file.yaml",
+     {":3:18: mqtt.password_file: the first line of " + fixture("files/empty_password") +
+      " is empty"}},
+    {"password_env_unset.yaml",
+     {":3:17: mqtt.password_env: environment variable 'EDGEGATE_TEST_UNSET_VARIABLE' is not "
+      "set"}},
+
     // Devices.
     {"duplicate_device.yaml",
      {":5:11: devices[1].name: duplicate device name 'boiler'"}},
@@ -184,6 +215,8 @@ void check_defaults(const gateway_config& cfg) {
     const journal_section journal;
     const mqtt_section mqtt;
     CHECK(cfg.log_level == "info");
+    CHECK(cfg.commands.max_age == 30s);
+    CHECK(cfg.commands.rate == 10);
     CHECK(is_valid_name(cfg.gateway.id));
     CHECK(cfg.journal.path == journal.path);
     CHECK(cfg.journal.durability == journal.durability);
@@ -200,6 +233,10 @@ void check_defaults(const gateway_config& cfg) {
     CHECK(cfg.mqtt.window == mqtt.window);
     CHECK(cfg.mqtt.reconnect.min == mqtt.reconnect.min);
     CHECK(cfg.mqtt.reconnect.max == mqtt.reconnect.max);
+    CHECK_FALSE(cfg.mqtt.tls.has_value());
+    CHECK(cfg.mqtt.username.empty());
+    CHECK(cfg.mqtt.password.empty());
+    CHECK(cfg.mqtt.warnings.empty());
 }
 
 std::string normal(const std::filesystem::path& p) { return p.lexically_normal().string(); }
@@ -257,6 +294,8 @@ TEST_CASE("a file setting every key loads every value") {
     CHECK(cfg.mqtt.window == 64);
     CHECK(cfg.mqtt.reconnect.min == 1s);
     CHECK(cfg.mqtt.reconnect.max == 2min);
+    CHECK(cfg.commands.max_age == 10s);
+    CHECK(cfg.commands.rate == 2);
     REQUIRE(cfg.devices.size() == 2);
     CHECK(cfg.devices[0]->name() == "boiler");
     CHECK(cfg.devices[1]->name() == "coldroom.1");
@@ -279,6 +318,141 @@ TEST_CASE("a file setting every key loads every value") {
     CHECK(door.hold == 5min);
     CHECK(door.repeat == 15min);
     CHECK(door.severity == severity::warning);
+}
+
+TEST_CASE("TLS files and the password file are read relative to the configuration file") {
+    const gateway_config cfg = load_config(fixture("good/tls.yaml"));
+    CHECK(cfg.mqtt.uri == "mqtts://broker.example:8883");
+    REQUIRE(cfg.mqtt.tls.has_value());
+    CHECK(cfg.mqtt.tls->ca_file == normal(fixture("files/ca.pem")));
+    CHECK(cfg.mqtt.tls->cert_file == normal(fixture("files/client.pem")));
+    CHECK(cfg.mqtt.tls->key_file == normal(fixture("files/client.key")));
+    CHECK(cfg.mqtt.tls->verify);
+    CHECK(cfg.mqtt.username == "boiler-gw");
+    // The first line, without its CR LF.
+    CHECK(cfg.mqtt.password.reveal() == "fixture-password");
+    // The checkout decides the files' modes, so only the kind of warning is certain.
+    for (const auto& w : cfg.mqtt.warnings) {
+        CAPTURE(w);
+        CHECK(w.find("is readable by others") != std::string::npos);
+        CHECK(w.find("fixture-password") == std::string::npos);
+    }
+}
+
+namespace {
+
+// Sets (or, with nullptr, unsets) an environment variable for one test and restores it after.
+class scoped_env {
+  public:
+    scoped_env(const char* name, const char* value) : name_(name) {
+        if (const char* old = std::getenv(name)) old_ = old;
+        if (value != nullptr) {
+            ::setenv(name, value, 1);
+        } else {
+            ::unsetenv(name);
+        }
+    }
+    ~scoped_env() {
+        if (old_) {
+            ::setenv(name_, old_->c_str(), 1);
+        } else {
+            ::unsetenv(name_);
+        }
+    }
+    scoped_env(const scoped_env&) = delete;
+    scoped_env& operator=(const scoped_env&) = delete;
+
+  private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
+
+std::string write_file(const test::temp_dir& dir, const std::string& name, const std::string& text,
+                       int mode) {
+    const std::string path = dir.file(name);
+    std::ofstream(path) << text;
+    std::filesystem::permissions(path, static_cast<std::filesystem::perms>(mode));
+    return path;
+}
+
+}  // namespace
+
+TEST_CASE("ssl:// without a ca_file verifies against the system CA store and needs one") {
+    test::temp_dir dir;
+    // Where OpenSSL, and so Paho, looks for the system store: here an empty one.
+    std::filesystem::create_directory(dir.file("certs"));
+    scoped_env store_dir("SSL_CERT_DIR", dir.file("certs").c_str());
+    scoped_env store_file("SSL_CERT_FILE", dir.file("ca-certificates.crt").c_str());
+
+    const std::string plain =
+        write_file(dir, "plain.yaml", "mqtt:\n  uri: ssl://broker:8883\n", 0600);
+    CHECK(errors_of(plain) ==
+          messages{plain +
+                   ":2:8: mqtt.uri: the broker's certificate cannot be verified: "
+                   "tls.ca_file is not set and the system CA store (" +
+                   dir.file("certs") + ", " + dir.file("ca-certificates.crt") +
+                   ") is empty; set tls.ca_file or install ca-certificates"});
+
+    // Verification off needs no store, and says so at every start.
+    const std::string unverified =
+        write_file(dir, "unverified.yaml",
+                   "mqtt:\n  uri: ssl://broker:8883\n  tls: { verify: false }\n", 0600);
+    const gateway_config off = load_config(unverified);
+    REQUIRE(off.mqtt.tls.has_value());
+    CHECK_FALSE(off.mqtt.tls->verify);
+    CHECK(off.mqtt.warnings ==
+          messages{"mqtt.tls.verify is false: the broker's certificate and host name are not "
+                   "checked, so anyone on the network path can pose as the broker"});
+
+    write_file(dir, "ca-certificates.crt", "a bundle\n", 0644);
+    const gateway_config system = load_config(plain);
+    REQUIRE(system.mqtt.tls.has_value());
+    CHECK(system.mqtt.tls->ca_file.empty());
+    CHECK(system.mqtt.tls->verify);
+    CHECK(system.mqtt.warnings.empty());
+}
+
+TEST_CASE("credentials readable by others give a warning and still load") {
+    test::temp_dir dir;
+    scoped_env password("EDGEGATE_TEST_PASSWORD", "env-password");
+    const std::string text =
+        "mqtt:\n  username: boiler-gw\n  password_env: EDGEGATE_TEST_PASSWORD\n";
+    const std::string shared = write_file(dir, "shared.yaml", text, 0644);
+    const gateway_config cfg = load_config(shared);
+    CHECK(cfg.mqtt.username == "boiler-gw");
+    CHECK(cfg.mqtt.password.reveal() == "env-password");
+    CHECK(cfg.mqtt.warnings ==
+          messages{shared +
+                   " holds broker credentials (mqtt.username) and is readable by others "
+                   "(mode 0644): chmod o-r " +
+                   shared});
+    CHECK(load_config(write_file(dir, "private.yaml", text, 0640)).mqtt.warnings.empty());
+
+    // A key file counts as a credential too; the key and the password file are checked
+    // themselves.
+    write_file(dir, "ca.pem", "ca\n", 0644);
+    write_file(dir, "client.pem", "certificate\n", 0644);
+    const std::string key = write_file(dir, "client.key", "key\n", 0604);
+    const std::string secret_file = write_file(dir, "password", "file-password\n", 0604);
+    const std::string mtls =
+        write_file(dir, "mtls.yaml",
+                   "mqtt:\n  uri: ssl://broker:8883\n  tls: { ca_file: ca.pem, "
+                   "cert_file: client.pem, key_file: client.key }\n",
+                   0644);
+    CHECK(load_config(mtls).mqtt.warnings ==
+          messages{
+              "mqtt.tls.key_file " + key + " is readable by others (mode 0604): chmod o-r " + key,
+              mtls +
+                  " holds broker credentials (mqtt.tls.key_file) and is readable by "
+                  "others (mode 0644): chmod o-r " +
+                  mtls});
+    const std::string with_file = write_file(
+        dir, "file.yaml", "mqtt:\n  username: boiler-gw\n  password_file: password\n", 0600);
+    const gateway_config from_file = load_config(with_file);
+    CHECK(from_file.mqtt.password.reveal() == "file-password");
+    CHECK(from_file.mqtt.warnings ==
+          messages{"mqtt.password_file " + secret_file +
+                   " is readable by others (mode 0604): chmod o-r " + secret_file});
 }
 
 TEST_CASE("a relative journal path is relative to the configuration file, not to the caller") {

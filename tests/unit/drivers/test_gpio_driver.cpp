@@ -3,11 +3,13 @@
 // machines have no GPIO hardware.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "drivers/gpio/gpio_config.hpp"
 #include "drivers/gpio/gpio_driver.hpp"
@@ -46,15 +48,28 @@ struct fake_chip {
     std::map<unsigned, bool> levels;
     std::deque<gpio_line_event> events;
     std::map<unsigned, std::string> held_by;  // lines another process holds
+    std::map<unsigned, bool> stuck;           // outputs that keep this level whatever is set
+    std::string set_error;                    // set_level fails with this, when not empty
     bool present = true;
     int requests = 0;
+    int sets = 0;
     std::vector<gpio_line_spec> requested;
+    // Waits last until an event or interrupt(), not the driver's timeout: what the driver does
+    // promptly then, it did because it was woken.
+    bool waits_until_woken = false;
+    bool interrupted = false;
 
     // Moves a line's physical level, as the kernel would see it, at kernel time `ts`.
     void edge(unsigned line, bool high, nanoseconds ts) {
         std::lock_guard lock(mutex);
         levels[line] = high;
         events.push_back(gpio_line_event{line, high, ts});
+        changed.notify_all();
+    }
+    // Ends the driver's wait, as a timeout would, after the test moved the clock.
+    void wake() {
+        std::lock_guard lock(mutex);
+        interrupted = true;
         changed.notify_all();
     }
 };
@@ -83,15 +98,32 @@ class fake_line_source final : public gpio_line_source {
     std::vector<gpio_line_event> wait_events(std::chrono::milliseconds timeout) override {
         std::unique_lock lock(chip_->mutex);
         // Real time, but short: the test's clock is the fake one.
-        chip_->changed.wait_for(lock, std::min(timeout, std::chrono::milliseconds(5)),
-                                [this] { return !chip_->events.empty(); });
+        const auto limit = chip_->waits_until_woken
+                               ? std::chrono::milliseconds(std::chrono::hours(1))
+                               : std::min(timeout, std::chrono::milliseconds(5));
+        chip_->changed.wait_for(lock, limit,
+                                [this] { return !chip_->events.empty() || chip_->interrupted; });
+        chip_->interrupted = false;
         std::vector<gpio_line_event> out(chip_->events.begin(), chip_->events.end());
         chip_->events.clear();
         return out;
     }
+    void interrupt() override { chip_->wake(); }
     bool level(unsigned line) override {
         std::lock_guard lock(chip_->mutex);
         return chip_->levels[line];
+    }
+    void set_level(unsigned line, bool high) override {
+        std::lock_guard lock(chip_->mutex);
+        const bool output = std::any_of(
+            chip_->requested.begin(), chip_->requested.end(),
+            [&](const auto& l) { return l.line == line && l.direction == gpio_direction::output; });
+        if (!output)
+            throw gpio_error("line " + std::to_string(line) + " is not requested as an output");
+        if (!chip_->set_error.empty()) throw gpio_error(chip_->set_error);
+        ++chip_->sets;
+        const auto stuck = chip_->stuck.find(line);
+        chip_->levels[line] = stuck != chip_->stuck.end() ? stuck->second : high;
     }
     void release() override {
         std::lock_guard lock(chip_->mutex);
@@ -149,7 +181,7 @@ bool as_bool(const reading& r) { return std::get<bool>(r.value); }
 
 }  // namespace
 
-TEST_CASE("bounces inside the debounce window are one change, stamped at the first edge") {
+TEST_CASE("bounces inside the debounce window are one change stamped at the first edge") {
     bench b("  - { name: door, line: 17, edge: both, debounce: 20ms }\n");
     const auto started = b.logic.start();
     REQUIRE(started.size() == 1);
@@ -178,7 +210,7 @@ TEST_CASE("bounces inside the debounce window are one change, stamped at the fir
     CHECK(b.tick_after(30ms).empty());
 }
 
-TEST_CASE("without debounce every change is a reading at once, with the kernel's timestamp") {
+TEST_CASE("without debounce every change is a reading at once with the kernel's timestamp") {
     bench b("  - { name: door, line: 3 }\n");
     b.logic.start();
     b.time.advance(1s);
@@ -206,7 +238,7 @@ TEST_CASE("edge selects which edges make a reading") {
     CHECK_FALSE(as_bool(down[0]));
 }
 
-TEST_CASE("active_low inverts the reported value, not the edges") {
+TEST_CASE("active_low inverts the reported value but not the edges") {
     // A door contact to ground with a pull-up: high while closed.
     bench b(
         "  - { name: door_open, line: 17, active_low: true, bias: pull-up }\n"
@@ -222,7 +254,7 @@ TEST_CASE("active_low inverts the reported value, not the edges") {
     CHECK(as_bool(opened[0]));
 }
 
-TEST_CASE("a counter reports its total and rate every report interval, no reading per pulse") {
+TEST_CASE("a counter reports its total and rate every report interval and no reading per pulse") {
     bench b("  - { name: pulses, line: 27, edge: rising, count: true, report: 10s }\n");
     CHECK(b.logic.start().empty());
     for (int i = 0; i < 25; ++i) {
@@ -264,7 +296,7 @@ TEST_CASE("a debounced counter counts a bouncing pulse once") {
     CHECK(std::get<std::uint64_t>(r[0].value) == 1);
 }
 
-TEST_CASE("the periodic report repeats each value, read from the line") {
+TEST_CASE("the periodic report repeats each value as read from the line") {
     bench b(
         "  - { name: float_switch, line: 5 }\n"
         "  - { name: fan, line: 6, direction: output, initial: true, report: 30s }\n");
@@ -331,11 +363,54 @@ struct running {
         }
         return out;
     }
+    std::vector<reading> readings_of(const std::string& point) {
+        auto all = readings();
+        std::erase_if(all, [&](const reading& r) { return r.point != point; });
+        return all;
+    }
+    int sets() {
+        std::lock_guard lock(chip->mutex);
+        return chip->sets;
+    }
+    bool physical(unsigned line) {
+        std::lock_guard lock(chip->mutex);
+        return chip->levels[line];
+    }
 };
+
+// The answers a write got; shared with the callback, which may outlive the test's scope.
+struct answers {
+    std::mutex mutex;
+    std::vector<write_result> results;
+
+    static write_done collect(const std::shared_ptr<answers>& a) {
+        return [a](write_result r) {
+            std::lock_guard lock(a->mutex);
+            a->results.push_back(std::move(r));
+        };
+    }
+    std::size_t count() {
+        std::lock_guard lock(mutex);
+        return results.size();
+    }
+    write_result first() {
+        std::lock_guard lock(mutex);
+        return results.front();
+    }
+};
+
+// Writes through the driver's thread and waits for the answer.
+write_result write_and_wait(gpio_driver& d, const std::string& point, const value& v) {
+    const auto a = std::make_shared<answers>();
+    d.write(point, v, answers::collect(a));
+    REQUIRE(test::wait_until([&] { return a->count() > 0; }, 5s));
+    CHECK(a->count() == 1);
+    return a->first();
+}
 
 }  // namespace
 
-TEST_CASE("a line held by another process: offline naming line and holder, online once free") {
+TEST_CASE("a line held by another process: offline naming line and holder then online once free") {
     running r("  - { name: door, line: 17 }\n  - { name: fan, line: 22, direction: output }\n");
     r.chip->held_by[22] = "gpioset";
     r.start();
@@ -365,7 +440,7 @@ TEST_CASE("a line held by another process: offline naming line and holder, onlin
     r.driver.stop();
 }
 
-TEST_CASE("a chip that is missing at start-up: offline, then online when it appears") {
+TEST_CASE("a chip that is missing at start-up: offline then online when it appears") {
     running r("  - { name: door, line: 3, debounce: 10ms }\n");
     r.chip->present = false;
     r.start();
@@ -388,7 +463,7 @@ TEST_CASE("a chip that is missing at start-up: offline, then online when it appe
     CHECK(r.readings()[1].ts == at_edge);
 }
 
-TEST_CASE("stop() returns promptly, while serving and while backing off") {
+TEST_CASE("stop() returns promptly while serving and while backing off") {
     for (const bool present : {true, false}) {
         CAPTURE(present);
         running r("  - { name: door, line: 3 }\n", 1h);
@@ -404,7 +479,228 @@ TEST_CASE("stop() returns promptly, while serving and while backing off") {
     }
 }
 
-TEST_CASE("libgpiod: a chip that does not exist is a clear error, not a crash") {
+TEST_CASE("a write sets the output at once and reports the value read back") {
+    running r(
+        "  - { name: door, line: 17 }\n"
+        "  - { name: fan, line: 22, direction: output, writable: true }\n"
+        "  - { name: relay, line: 23, direction: output, writable: true, active_low: true, "
+        "report: 30s }\n");
+    // The thread sleeps until woken: the writes below complete only because write() wakes it.
+    r.chip->waits_until_woken = true;
+    r.start();
+    REQUIRE(test::wait_until([&] { return r.readings().size() == 3; }, 5s));
+    CHECK_FALSE(r.physical(22));
+    CHECK(r.physical(23));  // relay off: active low
+
+    CHECK_FALSE(r.driver.check_write("fan", true));
+    auto result = write_and_wait(r.driver, "fan", true);
+    CHECK(result.ok);
+    CHECK(result.error.empty());
+    REQUIRE(result.value);
+    CHECK(std::get<bool>(*result.value));
+    CHECK(r.physical(22));
+    REQUIRE(test::wait_until([&] { return r.readings_of("fan").size() == 2; }, 5s));
+    CHECK(as_bool(r.readings_of("fan")[1]));
+    CHECK(r.readings_of("fan")[1].ts == r.time->wall());
+
+    r.time->advance(1s);
+    result = write_and_wait(r.driver, "relay", true);
+    CHECK(result.ok);
+    REQUIRE(result.value);
+    CHECK(std::get<bool>(*result.value));
+    CHECK_FALSE(r.physical(23));  // on: driven low
+    REQUIRE(test::wait_until([&] { return r.readings_of("relay").size() == 2; }, 5s));
+    CHECK(as_bool(r.readings_of("relay")[1]));
+    CHECK(r.readings_of("relay")[1].ts == r.time->wall());
+
+    // The periodic report goes on with the new value.
+    r.time->advance(29s);
+    r.chip->wake();
+    REQUIRE(test::wait_until([&] { return r.readings_of("relay").size() == 3; }, 5s));
+    CHECK(as_bool(r.readings_of("relay")[2]));
+    CHECK(r.readings_of("relay")[2].ts == r.time->wall());
+
+    result = write_and_wait(r.driver, "relay", false);
+    CHECK(result.ok);
+    CHECK_FALSE(std::get<bool>(*result.value));
+    CHECK(r.physical(23));
+    CHECK(r.sets() == 3);
+    r.driver.stop();
+}
+
+TEST_CASE("a write the line does not hold is a failure that carries the level read back") {
+    running r("  - { name: fan, line: 22, direction: output, writable: true }\n");
+    r.chip->stuck[22] = false;
+    r.start();
+    REQUIRE(test::wait_until([&] { return r.readings().size() == 1; }, 5s));
+    const auto result = write_and_wait(r.driver, "fan", true);
+    CHECK_FALSE(result.ok);
+    CHECK(result.error == "point 'fan' reads back false after being set to true");
+    REQUIRE(result.value);
+    CHECK_FALSE(std::get<bool>(*result.value));
+    REQUIRE(test::wait_until([&] { return r.readings_of("fan").size() == 2; }, 5s));
+    CHECK_FALSE(as_bool(r.readings_of("fan")[1]));
+    r.driver.stop();
+}
+
+TEST_CASE("refused writes name the reason and set nothing") {
+    running r(
+        "  - { name: door, line: 17 }\n"
+        "  - { name: fan, line: 22, direction: output, writable: true }\n"
+        "  - { name: lamp, line: 5, direction: output, initial: true }\n"
+        "  - { name: pulses, line: 27, edge: rising, count: true }\n");
+    r.start();
+    REQUIRE(test::wait_until([&] { return r.readings().size() == 3; }, 5s));
+
+    const std::vector<std::pair<std::string, value>> refused{
+        {"fam", true},   {"pulses.rate", true},     {"door", true},
+        {"lamp", false}, {"fan", std::int64_t{1}},  {"fan", std::uint64_t{0}},
+        {"fan", 1.0},    {"fan", std::string("on")}};
+    const std::vector<std::string> reasons{
+        "device 'dev' has no point 'fam', did you mean 'fan'?",
+        "device 'dev' has no point 'pulses.rate'",
+        "point 'door' of device 'dev' is an input; only outputs with writable: true take commands",
+        "point 'lamp' of device 'dev' is not writable (the output needs writable: true)",
+        "point 'fan' of device 'dev' expects true or false, got a number",
+        "point 'fan' of device 'dev' expects true or false, got a number",
+        "point 'fan' of device 'dev' expects true or false, got a number",
+        "point 'fan' of device 'dev' expects true or false, got a string"};
+    for (std::size_t i = 0; i < refused.size(); ++i) {
+        // Not a structured binding: clang 14 cannot capture one in CAPTURE's lambda.
+        const std::string& point = refused[i].first;
+        const value& v = refused[i].second;
+        CAPTURE(point);
+        CAPTURE(i);
+        CHECK(r.driver.check_write(point, v) == reasons[i]);
+        // Even without the check first, the thread refuses it.
+        const auto result = write_and_wait(r.driver, point, v);
+        CHECK_FALSE(result.ok);
+        CHECK(result.error == reasons[i]);
+        CHECK_FALSE(result.value);
+    }
+    CHECK(r.sets() == 0);
+    CHECK_FALSE(r.physical(22));
+    CHECK(r.physical(5));
+    CHECK(r.readings_of("fan").size() == 1);
+    r.driver.stop();
+}
+
+TEST_CASE("a write while the chip is offline fails at once with the chip's error") {
+    // A long backoff: the answer must not wait for the next attempt.
+    running r("  - { name: fan, line: 22, direction: output, writable: true }\n", 1h);
+    r.chip->present = false;
+    r.start();
+    REQUIRE(test::wait_until([&] { return !r.statuses().empty(); }, 5s));
+    const auto result = write_and_wait(r.driver, "fan", true);
+    CHECK_FALSE(result.ok);
+    CHECK(result.error == "not written, device offline: cannot open GPIO chip 'gpiochip0': gone");
+    CHECK(r.sets() == 0);
+    r.driver.stop();
+}
+
+TEST_CASE("a line that fails while writing: the write fails and the device goes offline") {
+    running r("  - { name: fan, line: 22, direction: output, writable: true }\n");
+    r.start();
+    REQUIRE(test::wait_until([&] { return r.readings().size() == 1; }, 5s));
+    {
+        std::lock_guard lock(r.chip->mutex);
+        r.chip->set_error = "setting line 22 of gpiochip0: No such device";
+    }
+    const auto result = write_and_wait(r.driver, "fan", true);
+    CHECK_FALSE(result.ok);
+    CHECK(result.error == "not written: setting line 22 of gpiochip0: No such device");
+    // Offline, then back online by itself: the lines are requested again.
+    REQUIRE(test::wait_until([&] { return r.statuses().size() >= 3; }, 5s));
+    CHECK_FALSE(r.statuses()[1].online);
+    CHECK(r.statuses()[1].error == "setting line 22 of gpiochip0: No such device");
+    CHECK(r.statuses()[2].online);
+    r.driver.stop();
+}
+
+TEST_CASE("a write still queued when the driver stops fails as not written") {
+    for (const bool close_channel : {true, false}) {
+        CAPTURE(close_channel);
+        // The thread is held in its first delivery (a full channel) while the write is queued.
+        std::mutex mutex;
+        std::condition_variable cv;
+        bool in_sink = false;
+        bool released = false;
+        const auto release = [&] {
+            {
+                std::lock_guard lock(mutex);
+                released = true;
+            }
+            cv.notify_all();
+        };
+        auto chip = std::make_shared<fake_chip>();
+        gpio_driver d(
+            parse("  - { name: fan, line: 22, direction: output, writable: true }\n"),
+            [chip] { return std::make_unique<fake_line_source>(chip); },
+            std::make_shared<fake_time>());
+        d.start([&](ingest_item&&) {
+            std::unique_lock lock(mutex);
+            if (in_sink) return true;
+            in_sink = true;
+            cv.notify_all();
+            cv.wait(lock, [&] { return released; });
+            return !close_channel;
+        });
+        {
+            std::unique_lock lock(mutex);
+            REQUIRE(cv.wait_for(lock, 5s, [&] { return in_sink; }));
+        }
+        const auto queued = std::make_shared<answers>();
+        d.write("fan", true, answers::collect(queued));
+        if (close_channel) {
+            // The pipeline closed: the thread ends and answers without waiting for stop().
+            release();
+            REQUIRE(test::wait_until([&] { return queued->count() == 1; }, 5s));
+        } else {
+            {
+                std::lock_guard lock(chip->mutex);
+                chip->interrupted = false;
+            }
+            std::thread stopper([&] { d.stop(); });
+            // stop() interrupts the source once it has marked the driver as stopping; released
+            // either way so that stop() can return.
+            CHECK(test::wait_until(
+                [&] {
+                    std::lock_guard lock(chip->mutex);
+                    return chip->interrupted;
+                },
+                5s));
+            release();
+            stopper.join();
+        }
+        d.stop();
+        REQUIRE(queued->count() == 1);
+        CHECK_FALSE(queued->first().ok);
+        CHECK(queued->first().error ==
+              "not written: device 'dev' stopped before the write was carried out");
+        CHECK(chip->sets == 0);
+        CHECK_FALSE(chip->levels[22]);
+
+        const auto late = std::make_shared<answers>();
+        d.write("fan", true, answers::collect(late));
+        REQUIRE(late->count() == 1);
+        CHECK(late->first().error == "not written: device 'dev' is stopped");
+    }
+}
+
+TEST_CASE("a write to a driver that never started is answered by stop()") {
+    gpio_driver d(
+        parse("  - { name: fan, line: 22, direction: output, writable: true }\n"),
+        [] { return std::make_unique<fake_line_source>(std::make_shared<fake_chip>()); },
+        std::make_shared<fake_time>());
+    const auto a = std::make_shared<answers>();
+    d.write("fan", true, answers::collect(a));
+    CHECK(a->count() == 0);
+    d.stop();
+    REQUIRE(a->count() == 1);
+    CHECK(a->first().error == "not written: device 'dev' stopped before the write was carried out");
+}
+
+TEST_CASE("libgpiod: a chip that does not exist is a clear error and not a crash") {
     gpiod_line_source source;
     try {
         source.request("edgegate-no-such-chip", {gpio_line_spec{}});
@@ -413,4 +709,18 @@ TEST_CASE("libgpiod: a chip that does not exist is a clear error, not a crash") 
         CHECK(std::string(e.what()).starts_with("cannot open GPIO chip 'edgegate-no-such-chip': "));
     }
     source.release();
+}
+
+TEST_CASE("libgpiod: interrupt() from another thread ends a wait at once") {
+    gpiod_line_source source;
+    CHECK(source.wait_events(1ms).empty());
+    std::thread other([&] { source.interrupt(); });
+    other.join();
+    const auto before = std::chrono::steady_clock::now();
+    CHECK(source.wait_events(std::chrono::milliseconds(1h)).empty());
+    CHECK(std::chrono::steady_clock::now() - before < 5s);
+    // The wake-up was used up: the next wait lasts its timeout.
+    const auto again = std::chrono::steady_clock::now();
+    CHECK(source.wait_events(50ms).empty());
+    CHECK(std::chrono::steady_clock::now() - again >= 50ms);
 }

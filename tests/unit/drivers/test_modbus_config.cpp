@@ -258,3 +258,55 @@ TEST_CASE("a line is released with its last driver: then other settings are fine
         "points: [ { name: v, address: 0 } ]\n");
     CHECK(make_driver("modbus", second.name, second.section) != nullptr);
 }
+
+TEST_CASE("writable points: writable, min, max and write_multiple are read") {
+    test::device_entry e(tcp_device(
+        "  - { name: sp, address: 10, type: float32, writable: true, min: -5.5, max: 80 }\n"
+        "  - { name: relay, table: coil, address: 2, writable: true }\n"
+        "  - { name: level, address: 11 }\n",
+        "write_multiple: true\n"));
+    const modbus_device_config cfg = parse_modbus_device(e.name, e.section);
+    REQUIRE(e.errors() == messages{});
+    CHECK(cfg.write_multiple);
+    REQUIRE(cfg.points.size() == 3);
+    CHECK(cfg.points[0].writable);
+    CHECK(cfg.points[0].min == -5.5);
+    CHECK(cfg.points[0].max == 80);
+    CHECK(cfg.points[1].writable);
+    CHECK_FALSE(cfg.points[1].min);
+    CHECK_FALSE(cfg.points[2].writable);
+
+    test::device_entry d(tcp_device("  - { name: v, address: 0 }\n"));
+    CHECK_FALSE(parse_modbus_device(d.name, d.section).write_multiple);
+}
+
+TEST_CASE("writable mistakes: read-only tables, bits in registers, strings, min and max") {
+    CHECK(errors_of(tcp_device(
+              "  - { name: a, table: input, address: 1, writable: true }\n"
+              "  - { name: b, table: discrete, address: 2, writable: true }\n"
+              "  - { name: c, address: 3, type: bool, bit: 2, writable: true }\n"
+              "  - { name: d, address: 4, type: string, length: 2, writable: true }\n")) ==
+          messages{"t.yaml:5:52: devices[0].points[0].writable: table 'input' is read-only in "
+                   "Modbus: only coil and holding points can be writable",
+                   "t.yaml:6:55: devices[0].points[1].writable: table 'discrete' is read-only "
+                   "in Modbus: only coil and holding points can be writable",
+                   "t.yaml:7:58: devices[0].points[2].writable: a bit inside a register cannot "
+                   "be writable: Modbus has no atomic read-modify-write, so writing the whole "
+                   "register could undo another writer's change to its other bits (use a coil, "
+                   "or a uint16 point for the whole register)",
+                   "t.yaml:8:63: devices[0].points[3].writable: string points cannot be "
+                   "writable"});
+    CHECK(errors_of(tcp_device("  - { name: a, address: 1, min: 0 }\n"
+                               "  - { name: b, table: coil, address: 2, writable: true, max: 1 }\n"
+                               "  - { name: c, address: 3, writable: true, min: 10, max: 5 }\n"
+                               "  - { name: d, address: 4, writable: yes, min: low }\n")) ==
+          messages{"t.yaml:5:33: devices[0].points[0].min: applies only to a point with "
+                   "'writable: true'",
+                   "t.yaml:6:62: devices[0].points[1].max: applies only to numeric types",
+                   "t.yaml:7:58: devices[0].points[2].max: max 5 is less than min 10",
+                   "t.yaml:8:38: devices[0].points[3].writable: expected true or false, got "
+                   "'yes'",
+                   "t.yaml:8:48: devices[0].points[3].min: expected a number, got 'low'"});
+    CHECK(errors_of(tcp_device("  - { name: v, address: 0 }\n", "write_multiple: 1\n")) ==
+          messages{"t.yaml:4:17: devices[0].write_multiple: expected true or false, got '1'"});
+}

@@ -144,3 +144,41 @@ TEST_CASE("the pipeline's timer drives stale for a point that never delivers") {
     CHECK(high[1].ev.topic == "alerts/silent/meter/energy");
     CHECK(high[1].ev.body.find(R"("state":"raised")") != std::string::npos);
 }
+
+TEST_CASE("replaced rules keep the alerts of rules that still exist and clear the others") {
+    fixture f;
+    journal_writer writer(f.options());
+    ingest_channel ch(16);
+    ack_mailbox acks;
+    const std::string two_rules =
+        overheat + "  - { name: warm, match: boiler/temperature, above: 50, clear_below: 40 }\n";
+    pipeline p(
+        f.cfg, writer, ch, acks, [] {}, rules_of(two_rules));
+    p.start("test");
+    REQUIRE(ch.push(temperature(95)));
+    // started, the reading, two raises.
+    REQUIRE(test::wait_until([&] { return writer.committed_seq() == 4; }, 5s));
+    // `warm` is gone, `hot` stays, `cold` is new: one clear, nothing raised again.
+    p.replace_rules(rules_of(
+        overheat + "  - { name: cold, match: boiler/temperature, below: 5, clear_above: 10 }\n"));
+    REQUIRE(test::wait_until([&] { return writer.committed_seq() == 5; }, 5s));
+    REQUIRE(ch.push(temperature(80)));
+    REQUIRE(ch.push(temperature(2)));
+    // The readings, `hot` cleared (below 85), `cold` raised.
+    REQUIRE(test::wait_until([&] { return writer.committed_seq() == 9; }, 5s));
+    ch.close();
+    p.join();
+
+    std::vector<std::string> alerts;
+    for (const auto& se : high_lane(f.cfg.path)) {
+        if (se.ev.kind != event_kind::alert) continue;
+        const bool raised = se.ev.body.find(R"("state":"raised")") != std::string::npos;
+        alerts.push_back(se.ev.topic.substr(7, se.ev.topic.find('/', 7) - 7) +
+                         (raised ? " raised" : " cleared"));
+    }
+    CHECK(alerts == std::vector<std::string>{"hot raised", "warm raised", "warm cleared",
+                                             "hot cleared", "cold raised"});
+    const auto saved = writer.load_alerts();
+    REQUIRE(saved.size() == 1);
+    CHECK(saved[0].rule == "cold");
+}
