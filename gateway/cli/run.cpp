@@ -5,6 +5,8 @@
 #include <atomic>
 #include <iostream>
 #include <optional>
+#include <tuple>
+#include <vector>
 
 #include "gateway/cli/commands.hpp"
 #include "gateway/command/command_router.hpp"
@@ -65,16 +67,75 @@ std::string service_status(const forwarder& fwd, std::optional<journal_reader>& 
     return status;
 }
 
+// What a reload cannot change while the gateway runs: the journal and the broker session stay
+// as they are, so these apply at the next restart. Returns the sections that differ.
+std::vector<std::string> restart_only_changes(const gateway_config& now,
+                                              const gateway_config& next) {
+    std::vector<std::string> changed;
+    if (now.gateway.id != next.gateway.id) changed.emplace_back("gateway");
+    const auto& j = now.journal;
+    const auto& k = next.journal;
+    if (std::tie(j.path, j.durability, j.max_bytes, j.max_age, j.commit_interval, j.commit_batch) !=
+        std::tie(k.path, k.durability, k.max_bytes, k.max_age, k.commit_interval, k.commit_batch)) {
+        changed.emplace_back("journal");
+    }
+    const auto& m = now.mqtt;
+    const auto& n = next.mqtt;
+    if (std::tie(m.uri, m.client_id, m.version, m.qos, m.keepalive, m.topic_prefix, m.window,
+                 m.reconnect.min, m.reconnect.max) !=
+        std::tie(n.uri, n.client_id, n.version, n.qos, n.keepalive, n.topic_prefix, n.window,
+                 n.reconnect.min, n.reconnect.max)) {
+        changed.emplace_back("mqtt");
+    }
+    return changed;
+}
+
+// SIGHUP: reads the configuration again. When it is valid, the devices and rules are replaced
+// (the old drivers stop, the new ones start, while commands wait), the alert states of rules that
+// still exist carry over, and the log level and command settings apply. When it is not, every
+// error is logged with its position and the running configuration stays. The journal and the
+// broker session are never interrupted.
+void reload(const std::string& path, gateway_config& cfg, const reading_sink& sink, pipeline& pipe,
+            command_router& commands) {
+    gateway_config next;
+    try {
+        next = load_config(path);
+    } catch (const config_exception& e) {
+        for (const auto& err : e.errors()) spdlog::error("{}", err.to_string());
+        spdlog::error("reload refused: {} error(s) in {}; the running configuration stays",
+                      e.errors().size(), path);
+        return;
+    } catch (const config_unreadable& e) {
+        spdlog::error("reload refused: {}; the running configuration stays", e.what());
+        return;
+    }
+    for (const auto& section : restart_only_changes(cfg, next)) {
+        spdlog::warn("reload: changes to the {} section take effect at the next restart", section);
+    }
+    commands.replace_devices(next.commands, next.devices, [&] {
+        for (auto& d : cfg.devices) d->stop();
+        for (auto& d : next.devices) d->start(sink);
+    });
+    spdlog::info("reloaded {}: {} device(s), {} rule(s)", path, next.devices.size(),
+                 next.rules.size());
+    pipe.replace_rules(std::move(next.rules));
+    spdlog::set_level(spdlog::level::from_str(next.log_level));
+    cfg.log_level = next.log_level;
+    cfg.commands = next.commands;
+    cfg.devices = std::move(next.devices);
+}
+
 }  // namespace
 
 int run_gateway(const std::string& config_path) {
-    // Block the stop signals in every thread (they inherit the mask); main takes them with
-    // sigwait, so shutdown runs in an ordinary context.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    // Block the stop and reload signals in every thread (they inherit the mask); main takes them
+    // with sigwait, so shutdown and reload run in an ordinary context.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     gateway_config cfg;
     try {
@@ -100,10 +161,11 @@ int run_gateway(const std::string& config_path) {
             }
         }
         ingest_channel channel(channel_capacity);
-        // Before the forwarder, which calls it, so that it outlives the forwarder's callbacks.
-        command_router commands(cfg.commands, cfg.devices, [&channel](ingest_item&& item) {
+        const reading_sink sink = [&channel](ingest_item&& item) {
             return channel.push(std::move(item));
-        });
+        };
+        // Before the forwarder, which calls it, so that it outlives the forwarder's callbacks.
+        command_router commands(cfg.commands, cfg.devices, sink);
         forwarder fwd(cfg.mqtt, cfg.gateway.id, cfg.journal.path, acks, EDGEGATE_VERSION);
         journal.on_commit([&fwd] { fwd.notify(); });
         pipeline pipe(cfg.journal, journal, channel, acks, request_fatal_stop, cfg.rules);
@@ -116,9 +178,7 @@ int run_gateway(const std::string& config_path) {
                      cfg.mqtt.uri);
         pipe.start(EDGEGATE_VERSION);
         // Drivers before the forwarder: a command may arrive as soon as it is connected.
-        for (auto& d : cfg.devices) {
-            d->start([&channel](ingest_item&& item) { return channel.push(std::move(item)); });
-        }
+        for (auto& d : cfg.devices) d->start(sink);
         fwd.start();
 
         // Up: the journal is open, the drivers and the forwarder run. Keep-alives from here on
@@ -140,7 +200,10 @@ int run_gateway(const std::string& config_path) {
         }
 
         int sig = 0;
-        sigwait(&stop_signals, &sig);
+        while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) {
+            spdlog::info("reloading {} (SIGHUP)", config_path);
+            reload(config_path, cfg, sink, pipe, commands);
+        }
         spdlog::info("stopping ({})", fatal_exit ? "fatal error" : strsignal(sig));
         // The watched threads end during shutdown; TimeoutStopSec= bounds it instead.
         notify_stopping();
