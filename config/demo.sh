@@ -59,6 +59,13 @@ sed -e "s#tcp://127.0.0.1:1883#tcp://127.0.0.1:$port#" \
 setsid "$bin" run -c "$run/demo.yaml" 2> "$run/edgegate.log" &
 pids+=($!)
 echo "edgegate running (pid ${pids[-1]}); showing everything under edgegate/# — Ctrl-C stops the demo"
+# One command to the meter's writable setpoint, answered on .../cmd/meter/setpoint/result and
+# audited on edgegate/demo-gw/audit; send your own the same way.
+command=(mosquitto_pub -h 127.0.0.1 -p "$port" -q 1 -t edgegate/demo-gw/cmd/meter/setpoint
+         -m '{"value": 21.5, "id": "demo-1"}')
+echo "in 5 s: ${command[*]}"
+(sleep 5 && "${command[@]}") &
+pids+=($!)
 # Alerts on lines of their own, everything else as it arrives.
 mosquitto_sub -h 127.0.0.1 -p "$port" -t 'edgegate/+/alerts/#' -F '*** ALERT %t %p' &
 pids+=($!)

@@ -238,15 +238,15 @@ struct system_ca_store {
 };
 
 // A file the broker connection needs, checked now so that `edgegate check` reports a wrong path
-// rather than the first connect attempt. Empty when absent (or after reporting it).
-std::string readable_file(yaml_section& section, std::string_view key,
-                          const std::string& config_file) {
+// rather than the first connect attempt. Empty when absent; nothing after reporting it.
+std::optional<std::string> readable_file(yaml_section& section, std::string_view key,
+                                         const std::string& config_file) {
     const auto value = section.opt_str(key);
-    if (!value) return {};
+    if (!value) return std::string();
     const std::string path = relative_to_config(*value, config_file);
     if (const auto reason = unreadable_reason(path)) {
         section.error(section.raw(key), key, "cannot read " + path + ": " + *reason);
-        return {};
+        return std::nullopt;
     }
     return path;
 }
@@ -288,9 +288,10 @@ void read_tls(yaml_section& mqtt, mqtt_section& m, const std::string& config_fil
     }
     yaml_section section = mqtt.child("tls");
     tls_section tls;
-    tls.ca_file = readable_file(section, "ca_file", config_file);
-    tls.cert_file = readable_file(section, "cert_file", config_file);
-    tls.key_file = readable_file(section, "key_file", config_file);
+    const auto ca_file = readable_file(section, "ca_file", config_file);
+    tls.ca_file = ca_file.value_or("");
+    tls.cert_file = readable_file(section, "cert_file", config_file).value_or("");
+    tls.key_file = readable_file(section, "key_file", config_file).value_or("");
     tls.verify = section.boolean("verify", tls.verify);
     if (const auto mode = tls.key_file.empty() ? std::nullopt : readable_by_others(tls.key_file)) {
         m.warnings.push_back("mqtt.tls.key_file " + tls.key_file + " is readable by others (mode " +
@@ -307,7 +308,8 @@ void read_tls(yaml_section& mqtt, mqtt_section& m, const std::string& config_fil
     }
     section.finish();
     if (!tls_uri) return;
-    if (tls.verify && !section.has("ca_file")) {
+    // An unreadable ca_file was reported already; the system store is what none means.
+    if (tls.verify && ca_file && ca_file->empty()) {
         const auto store = system_ca_store::current();
         if (!store.usable()) {
             mqtt.error(mqtt.raw("uri"), "uri",
