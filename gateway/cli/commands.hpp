@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace edgegate {
@@ -16,6 +17,35 @@ int check_config(const std::string& config_path);
 // Prints the journal's state; with `verify` also runs the full integrity check (1 when it
 // fails). 2 when the journal cannot be opened.
 int show_status(const std::string& config_path, bool verify);
+
+// `edgegate events` and `edgegate replay`: which journaled events (README "Local history").
+// Every option left empty selects everything.
+struct history_query {
+    std::string since;       // a duration ago ("10m", "2h", "7d") or an ISO 8601 time
+    std::string until;       // likewise; the event's source ts must be before it
+    std::string device;      // a device name
+    std::string point;       // a point name
+    std::string kind;        // reading, alert or event
+    std::int64_t limit = 0;  // at most this many, the first in seq order; 0: no limit
+};
+
+// Prints the selected events, one JSON object per line: the payload as it was published with
+// the full topic put first. Reads the journal through a read-only connection, so a running
+// gateway is not disturbed. 0 when done (also when nothing matched), 1 for bad arguments, 2 when
+// the configuration or the journal cannot be read.
+int show_events(const std::string& config_path, const history_query& query);
+
+struct replay_options {
+    int rate = 1000;       // publishes per second, at most
+    bool dry_run = false;  // print what would be published instead
+};
+
+// Republishes the selected events to `<prefix>/<gw>/replay/<topic>` (QoS 1, not retained) with
+// the client id `<mqtt.client_id>-replay`, waits for every PUBACK and prints how many went out.
+// Never writes the journal (its cursors included). Exit codes as show_events(), and 3 when the
+// broker cannot be reached or an event is not acknowledged.
+int replay_events(const std::string& config_path, const history_query& query,
+                  const replay_options& options);
 
 // `edgegate probe modbus`: what to read, and from where.
 struct modbus_probe {

@@ -19,6 +19,33 @@ int main(int argc, char** argv) {
     bool verify = false;
     status->add_flag("--verify", verify, "also run SQLite's full integrity check");
 
+    edgegate::history_query history;
+    const auto add_history_options = [&history](CLI::App* cmd) {
+        cmd->add_option("--since", history.since,
+                        "events from this source time on: a duration ago (10m, 2h, 7d) or an "
+                        "ISO 8601 time (2026-11-26T21:05:00Z)");
+        cmd->add_option("--until", history.until, "events before this time (same forms)");
+        cmd->add_option("--device", history.device, "readings, alerts and events of this device");
+        cmd->add_option("--point", history.point, "readings, alerts and commands of this point");
+        cmd->add_option("--kind", history.kind, "reading, alert or event")
+            ->check(CLI::IsMember({"reading", "alert", "event"}));
+        cmd->add_option("--limit", history.limit, "at most N events, the oldest first")
+            ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+    };
+    auto* events = app.add_subcommand(
+        "events",
+        "print journaled events as JSON lines (the payload as published, with its topic)");
+    add_history_options(events);
+    auto* replay = app.add_subcommand(
+        "replay", "republish journaled events to <prefix>/<gateway>/replay/... (QoS 1)");
+    add_history_options(replay);
+    edgegate::replay_options replay_opts;
+    replay->add_option("--rate", replay_opts.rate, "publishes per second, at most")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    replay->add_flag("--dry-run", replay_opts.dry_run,
+                     "print what would be published, without connecting");
+
     auto* probe = app.add_subcommand("probe", "read a device once and print what it returned");
     probe->require_subcommand(1);
     auto* probe_modbus = probe->add_subcommand(
@@ -58,10 +85,14 @@ int main(int argc, char** argv) {
         app.parse(argc, argv);
         if (config.empty() && !*probe) throw CLI::RequiredError("-c,--config");
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        const int code = app.exit(e);
+        // The history commands document 1 for every bad argument, as their own checks give.
+        return code != 0 && (*events || *replay) ? 1 : code;
     }
     if (*probe_modbus) return edgegate::probe_modbus(mb);
     if (*check) return edgegate::check_config(config);
     if (*status) return edgegate::show_status(config, verify);
+    if (*events) return edgegate::show_events(config, history);
+    if (*replay) return edgegate::replay_events(config, history, replay_opts);
     return edgegate::run_gateway(config);
 }

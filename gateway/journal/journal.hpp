@@ -146,6 +146,19 @@ class journal_writer {
     std::vector<std::function<void()>> on_commit_;
 };
 
+// A selection of stored events for the local history (`edgegate events`, `edgegate replay`).
+// Every member that is set must hold; an empty filter selects everything. Which events a device
+// or a point matches is in JOURNAL.md, "History".
+struct event_filter {
+    std::optional<timestamp> since;  // the event's source ts >= since
+    std::optional<timestamp> until;  // the event's source ts < until
+    std::optional<event_kind> kind;
+    std::optional<std::string> device;  // a valid name ([A-Za-z0-9_.-])
+    std::optional<std::string> point;   // a valid name
+};
+
+class event_selection;
+
 // A reader connection (WAL lets readers run beside the writer). One per thread. Each call is
 // its own read transaction, so it sees everything committed before it and never holds the WAL
 // back between calls. Calls do not wait for the writer.
@@ -190,13 +203,41 @@ class journal_reader {
     std::string integrity_check();
 
   private:
+    friend class event_selection;
     void open(bool immutable);
     void close();
+    std::int64_t last_assigned_seq();
+    std::vector<stored_event> read_matching(const event_filter& f, std::int64_t after,
+                                            std::int64_t through, int limit);
 
     sqlite3* db_ = nullptr;
     std::string path_;
     struct statements;
     std::unique_ptr<statements> stmts_;
+};
+
+// The events of a reader's journal that match a filter, page by page in seq order across both
+// lanes (the order they were committed in). It covers what was committed when it was created,
+// so a gateway appending thousands of events a second beside it cannot make it endless. Only a
+// page is ever in memory, no read transaction is held between calls, and each statement scans a
+// bounded seq range, so a selective filter on a million rows never holds the WAL back for long.
+// Rows that retention removes before they are reached are skipped. Use it on the reader's
+// thread, while the reader lives.
+class event_selection {
+  public:
+    // Throws std::invalid_argument for a device or point that is not a valid name, and
+    // journal_error when the journal cannot be read. Blocks on disk I/O (one index lookup).
+    event_selection(journal_reader& reader, event_filter filter);
+
+    // The next matching events, at most `limit` of them; empty once the selection is exhausted.
+    // Blocks on disk I/O; throws journal_error.
+    std::vector<stored_event> next(int limit);
+
+  private:
+    journal_reader& reader_;
+    event_filter filter_;
+    std::int64_t after_ = 0;    // every row up to here was looked at
+    std::int64_t through_ = 0;  // the highest seq committed at creation
 };
 
 }  // namespace edgegate

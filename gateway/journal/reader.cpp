@@ -17,6 +17,7 @@ struct journal_reader::statements {
           read_after(db, path, "read after cursor",
                      "SELECT seq, kind, retain, ts_ms, topic, body FROM events "
                      "WHERE lane = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"),
+          matching(db, path, "read history", matching_sql),
           cursor(db, path, "read cursor",
                  "SELECT seq FROM cursors WHERE consumer = ?1 AND lane = ?2"),
           lane_rows(db, path, "stats", "SELECT count(*) FROM events WHERE lane = ?1"),
@@ -35,7 +36,35 @@ struct journal_reader::statements {
                 "SELECT page_count, freelist_count, page_size "
                 "FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()") {}
 
-    statement begin, end, read_after, cursor;
+    // Unbound filter parameters are NULL and select everything. The scan goes by seq (the
+    // rowid) within [?1, ?2], not by an index on ts: the output is in seq order, and an index
+    // on ts would cost every append of the gateway. Device and point are matched on the topic
+    // where it carries them (readings, alerts, command results) and on the body of device
+    // events and audit records; names cannot contain GLOB's special characters.
+    static constexpr const char* matching_sql = R"sql(
+SELECT seq, kind, retain, ts_ms, topic, body, lane FROM events
+WHERE seq > ?1 AND seq <= ?2
+  AND (?3 IS NULL OR ts_ms >= ?3) AND (?4 IS NULL OR ts_ms < ?4)
+  AND (?5 IS NULL OR kind = ?5)
+  AND (?6 IS NULL OR CASE kind
+        WHEN 0 THEN topic GLOB 'data/' || ?6 || '/*'
+        WHEN 1 THEN topic GLOB 'alerts/*/' || ?6 || '/*'
+        ELSE topic GLOB 'cmd/' || ?6 || '/*/result'
+          OR (topic IN ('events', 'audit') AND json_valid(body)
+              AND json_extract(body, '$.device') = ?6)
+      END)
+  AND (?7 IS NULL OR CASE kind
+        WHEN 0 THEN topic GLOB 'data/*/' || ?7
+        WHEN 1 THEN topic GLOB 'alerts/*/*/' || ?7
+        ELSE topic GLOB 'cmd/*/' || ?7 || '/result'
+          OR (topic = 'audit' AND json_valid(body) AND json_extract(body, '$.point') = ?7)
+      END)
+ORDER BY seq LIMIT ?8
+)sql";
+    static_assert(static_cast<int>(event_kind::reading) == 0 &&
+                  static_cast<int>(event_kind::alert) == 1);
+
+    statement begin, end, read_after, matching, cursor;
     statement lane_rows, lane_after, lane_first_after, lane_last, first, last, last_assigned,
         dropped, version, space;
 };
@@ -77,6 +106,24 @@ std::optional<std::int64_t> single(statement& s, std::optional<std::int64_t> bin
     if (bind_seq) q.bind(2, *bind_seq);
     if (!q.step() || q.is_null(0)) return std::nullopt;
     return q.int64(0);
+}
+
+// A row of `SELECT seq, kind, retain, ts_ms, topic, body[, lane]`.
+stored_event row_event(const query& q, lane l, const std::string& path) {
+    const std::int64_t kind = q.int64(1);
+    if (kind < 0 || kind > static_cast<std::int64_t>(event_kind::status)) {
+        throw_error(path, "damaged journal: event " + std::to_string(q.int64(0)) +
+                              " has unknown kind " + std::to_string(kind));
+    }
+    stored_event se;
+    se.seq = q.int64(0);
+    se.ev.kind = static_cast<event_kind>(kind);
+    se.ev.lane = l;
+    se.ev.retain = q.int64(2) != 0;
+    se.ev.ts = from_unix_ms(q.int64(3));
+    se.ev.topic = q.text(4);
+    se.ev.body = q.text(5);
+    return se;
 }
 
 }  // namespace
@@ -130,20 +177,31 @@ std::vector<stored_event> journal_reader::read_after(lane l, std::int64_t after,
     out.reserve(static_cast<std::size_t>(limit));
     query q(stmts_->read_after);
     q.bind(1, static_cast<std::int64_t>(l)).bind(2, after).bind(3, std::int64_t{limit});
+    while (q.step()) out.push_back(row_event(q, l, path_));
+    return out;
+}
+
+std::int64_t journal_reader::last_assigned_seq() {
+    return single(stmts_->last_assigned).value_or(0);
+}
+
+std::vector<stored_event> journal_reader::read_matching(const event_filter& f, std::int64_t after,
+                                                        std::int64_t through, int limit) {
+    std::vector<stored_event> out;
+    query q(stmts_->matching);
+    q.bind(1, after).bind(2, through).bind(8, std::int64_t{limit});
+    if (f.since) q.bind(3, to_unix_ms(*f.since));
+    if (f.until) q.bind(4, to_unix_ms(*f.until));
+    if (f.kind) q.bind(5, static_cast<std::int64_t>(*f.kind));
+    if (f.device) q.bind(6, std::string_view(*f.device));
+    if (f.point) q.bind(7, std::string_view(*f.point));
     while (q.step()) {
-        const std::int64_t kind = q.int64(1);
-        if (kind < 0 || kind > static_cast<std::int64_t>(event_kind::status)) {
+        const std::int64_t l = q.int64(6);
+        if (l < 0 || l >= lane_count) {
             throw_error(path_, "damaged journal: event " + std::to_string(q.int64(0)) +
-                                   " has unknown kind " + std::to_string(kind));
+                                   " has unknown lane " + std::to_string(l));
         }
-        stored_event& se = out.emplace_back();
-        se.seq = q.int64(0);
-        se.ev.kind = static_cast<event_kind>(kind);
-        se.ev.lane = l;
-        se.ev.retain = q.int64(2) != 0;
-        se.ev.ts = from_unix_ms(q.int64(3));
-        se.ev.topic = q.text(4);
-        se.ev.body = q.text(5);
+        out.push_back(row_event(q, static_cast<lane>(l), path_));
     }
     return out;
 }
