@@ -55,6 +55,9 @@ std::optional<T> rounded(double raw) {
     return static_cast<T>(r);
 }
 
+// 2^128 - 2^103: FLT_MAX plus half its step, the least double that rounds to infinity.
+constexpr double float32_rounding_limit = 0x1.ffffffp127;
+
 template <class T>
 std::string range_text() {
     return "(" + std::to_string(std::numeric_limits<T>::min()) + ".." +
@@ -125,8 +128,9 @@ class encoder {
             case point_type::uint64:
                 return integer<std::uint64_t>();
             case point_type::float32:
-                if (!std::isfinite(raw_) ||
-                    std::fabs(raw_) > static_cast<double>(std::numeric_limits<float>::max())) {
+                // Up to half a float step beyond FLT_MAX still rounds to FLT_MAX: a float32
+                // read of -FLT_MAX comes back as -3.4028235e+38, which is that far out.
+                if (!(std::fabs(raw_) < float32_rounding_limit)) {
                     return out_of_range("float32 (+-3.40282e+38)");
                 }
                 return bits(std::bit_cast<std::uint32_t>(static_cast<float>(raw_)));

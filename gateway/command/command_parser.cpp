@@ -25,6 +25,12 @@ std::string to_json(const rapidjson::Value& v) {
     return {buf.GetString(), buf.GetSize()};
 }
 
+// The member `key` of `obj`, or nullptr. Through HasMember rather than comparing FindMember()
+// with MemberEnd(): clang 14 in C++20 rejects RapidJSON's iterator comparisons as ambiguous.
+const rapidjson::Value* member(const rapidjson::Value& obj, const char* key) {
+    return obj.HasMember(key) ? &obj[key] : nullptr;
+}
+
 std::optional<value> to_value(const rapidjson::Value& v) {
     if (v.IsBool()) return value(v.GetBool());
     if (v.IsInt64()) return value(v.GetInt64());
@@ -58,19 +64,20 @@ parsed_command parse_command(std::string_view payload) {
     }
     // The id first, so that every later refusal still reaches the caller under it.
     std::string error;
-    if (const auto it = doc.FindMember("id"); it != doc.MemberEnd()) {
-        if (!it->value.IsString()) {
+    if (const auto* id = member(doc, "id")) {
+        if (!id->IsString()) {
             error = "\"id\" must be a string";
-        } else if (it->value.GetStringLength() > max_id_bytes) {
+        } else if (id->GetStringLength() > max_id_bytes) {
             error = "\"id\" is longer than " + std::to_string(max_id_bytes) + " bytes";
         } else {
-            out.id = std::string(it->value.GetString(), it->value.GetStringLength());
+            out.id = std::string(id->GetString(), id->GetStringLength());
         }
     }
-    const auto v = doc.FindMember("value");
-    if (v != doc.MemberEnd()) out.requested = to_json(v->value);
-    for (const auto& m : doc.GetObject()) {
-        const std::string_view key(m.name.GetString(), m.name.GetStringLength());
+    const auto* v = member(doc, "value");
+    if (v != nullptr) out.requested = to_json(*v);
+    for (rapidjson::SizeType i = 0; i < doc.MemberCount(); ++i) {
+        const auto& name = (doc.MemberBegin() + i)->name;
+        const std::string_view key(name.GetString(), name.GetStringLength());
         if (std::find(known_keys.begin(), known_keys.end(), key) != known_keys.end()) continue;
         if (error.empty()) {
             const auto suggestion =
@@ -80,10 +87,8 @@ parsed_command parse_command(std::string_view payload) {
                                 : " (expected value, id, ts)");
         }
     }
-    if (const auto ts = doc.FindMember("ts"); ts != doc.MemberEnd() && error.empty()) {
-        if (ts->value.IsString()) {
-            out.ts = parse_iso8601({ts->value.GetString(), ts->value.GetStringLength()});
-        }
+    if (const auto* ts = member(doc, "ts"); ts != nullptr && error.empty()) {
+        if (ts->IsString()) out.ts = parse_iso8601({ts->GetString(), ts->GetStringLength()});
         if (!out.ts) {
             error =
                 "\"ts\" must be an ISO 8601 time with a zone, such as "
@@ -91,9 +96,9 @@ parsed_command parse_command(std::string_view payload) {
         }
     }
     if (error.empty()) {
-        if (v == doc.MemberEnd()) {
+        if (v == nullptr) {
             error = "missing \"value\"";
-        } else if (auto converted = to_value(v->value)) {
+        } else if (auto converted = to_value(*v)) {
             out.value = std::move(converted);
         } else {
             error = "\"value\" must be a boolean, a number or a string, got " + out.requested;

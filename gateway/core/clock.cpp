@@ -94,7 +94,15 @@ std::optional<timestamp> parse_iso8601(std::string_view s) {
     tm.tm_min = minute;
     tm.tm_sec = second;
     const std::time_t secs = timegm(&tm);
-    return from_unix_ms((static_cast<std::int64_t>(secs) - offset_minutes * 60) * 1000 + ms);
+    const std::int64_t unix_ms =
+        (static_cast<std::int64_t>(secs) - offset_minutes * 60) * 1000 + ms;
+    // A timestamp counts nanoseconds in 64 bits, from 1677 to 2262: a time outside would
+    // overflow in from_unix_ms.
+    using std::chrono::milliseconds;
+    constexpr auto earliest = std::chrono::ceil<milliseconds>(timestamp::duration::min()).count();
+    constexpr auto latest = std::chrono::floor<milliseconds>(timestamp::duration::max()).count();
+    if (unix_ms < earliest || unix_ms > latest) return std::nullopt;
+    return from_unix_ms(unix_ms);
 }
 
 }  // namespace edgegate

@@ -19,7 +19,7 @@ std::string format_iso8601(timestamp t);
 
 // The inverse, for times that come from outside (a command's `ts`): "YYYY-MM-DDTHH:MM:SS", an
 // optional fraction (milliseconds are kept), then "Z" or an offset "+HH:MM" / "-HH:MM".
-// nullopt for anything else.
+// nullopt for anything else, and for a time a timestamp cannot hold (before 1677, after 2262).
 std::optional<timestamp> parse_iso8601(std::string_view text);
 
 }  // namespace edgegate

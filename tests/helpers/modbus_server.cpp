@@ -86,6 +86,8 @@ struct modbus_server::client {
     int fd = -1;
     // RTU framing: bytes received that do not make a whole request yet.
     std::vector<std::uint8_t> pending;
+    // fault::reset: serve() closes the connection with an RST after this request.
+    bool reset = false;
 };
 
 modbus_server::modbus_server(kind k, bool start_now) : kind_(k) {
@@ -343,7 +345,7 @@ bool modbus_server::serve_client(client& c) {
         modbus_set_socket(ctx_, c.fd);
         const int n = modbus_receive(ctx_, frame);
         if (n > 0) answer(c, std::span<const std::uint8_t>(frame, static_cast<std::size_t>(n)));
-        return n >= 0;
+        return n >= 0 && !c.reset;
     }
     std::uint8_t buf[512];
     const ssize_t n = read(c.fd, buf, sizeof buf);
@@ -456,6 +458,18 @@ void modbus_server::answer(client& c, std::span<const std::uint8_t> frame) {
                 return;
             }
             break;
+        case fault::garbage: {
+            auto bytes = frame_reply(frame, reply_pdu(pdu, hole_exception(r)), false);
+            for (auto& b : bytes) b = static_cast<std::uint8_t>(garbage_() >> 8);
+            send_now(c.fd, bytes);
+            return;
+        }
+        case fault::reset: {
+            const linger abort{1, 0};
+            setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+            c.reset = true;
+            return;
+        }
         case fault::ignore_writes:
         case fault::none:
             break;

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <set>
 #include <span>
 #include <string>
@@ -55,6 +56,11 @@ class modbus_server {
         bad_echo,
         // Echoes a write correctly but does not apply it (a device that ignores the value).
         ignore_writes,
+        // Answers with as many pseudo-random bytes as the right answer has (header included).
+        garbage,
+        // Resets the connection (RST: SO_LINGER 0 and close) instead of answering (Modbus TCP
+        // only).
+        reset,
     };
 
     // What a client asked for. `count` is the quantity: of a read, or of an FC15/16 write; 1 for
@@ -170,6 +176,8 @@ class modbus_server {
     // Under mutex_: whether serving_thread_ is alive, and the CPU time of earlier runs.
     bool serving_ = false;
     std::chrono::nanoseconds cpu_before_{0};
+    // fault::garbage's bytes (under mutex_): the same sequence in every run.
+    std::minstd_rand garbage_{7};
 };
 
 }  // namespace edgegate::test

@@ -70,12 +70,15 @@ void write_password_file(const std::map<std::string, std::string>& users, const 
     hand_to_mosquitto_user(file);
 }
 
-bool accepts_connections(int port) {
+bool accepts_connections(const std::string& host, int port) {
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) {
+        close(fd);
+        return false;
+    }
     addr.sin_port = htons(static_cast<std::uint16_t>(port));
     const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     close(fd);
@@ -91,10 +94,12 @@ mosquitto_broker::mosquitto_broker(bool persistence)
           return options;
       }()) {}
 
-mosquitto_broker::mosquitto_broker(broker_options options) : port_(free_tcp_port()) {
+mosquitto_broker::mosquitto_broker(broker_options options)
+    : port_(free_tcp_port()), host_(options.host), launcher_(options.launcher) {
     std::string conf = read_file(std::string(EDGEGATE_FIXTURES) + "/mosquitto.conf.in");
     if (conf.empty())
         throw std::runtime_error("cannot read " EDGEGATE_FIXTURES "/mosquitto.conf.in");
+    replace_all(conf, "listener @PORT@ 127.0.0.1", "listener @PORT@ " + host_);
     replace_all(conf, "@PORT@", std::to_string(port_));
     replace_all(conf, "@DIR@", dir_.path());
     replace_all(conf, "@PERSISTENCE@", options.persistence ? "true" : "false");
@@ -114,6 +119,7 @@ mosquitto_broker::mosquitto_broker(broker_options options) : port_(free_tcp_port
                 "require_certificate " + (options.tls->require_certificate ? "true" : "false") +
                 "\n";
     }
+    conf += "\n" + options.extra_config + "\n";
     std::ofstream(dir_.file("mosquitto.conf")) << conf;
     hand_to_mosquitto_user(dir_.path());
     start();
@@ -121,7 +127,7 @@ mosquitto_broker::mosquitto_broker(broker_options options) : port_(free_tcp_port
 
 mosquitto_broker::~mosquitto_broker() = default;
 
-std::string mosquitto_broker::uri() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+std::string mosquitto_broker::uri() const { return "tcp://" + host_ + ":" + std::to_string(port_); }
 
 std::string mosquitto_broker::tls_uri(const std::string& host) const {
     return "ssl://" + host + ":" + std::to_string(tls_port_);
@@ -131,13 +137,14 @@ std::string mosquitto_broker::log() const { return read_file(dir_.file("mosquitt
 
 void mosquitto_broker::start() {
     if (running()) return;
-    process_ = std::make_unique<child_process>(
-        std::vector<std::string>{mosquitto_binary, "-c", dir_.file("mosquitto.conf")},
-        dir_.file("mosquitto.out"));
+    std::vector<std::string> argv = launcher_;
+    argv.insert(argv.end(), {mosquitto_binary, "-c", dir_.file("mosquitto.conf")});
+    process_ = std::make_unique<child_process>(std::move(argv), dir_.file("mosquitto.out"));
     const bool up = wait_until(
         [&] {
-            return !process_->running() || (accepts_connections(port_) &&
-                                            (tls_port_ == 0 || accepts_connections(tls_port_)));
+            return !process_->running() ||
+                   (accepts_connections(host_, port_) &&
+                    (tls_port_ == 0 || accepts_connections("127.0.0.1", tls_port_)));
         },
         start_deadline);
     if (!up || !process_->running()) {

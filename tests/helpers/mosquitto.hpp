@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tests/helpers/process.hpp"
 #include "tests/helpers/temp_dir.hpp"
@@ -26,10 +27,18 @@ struct broker_options {
     // so a client without a user name (the test's subscriber) still connects, while one giving
     // a user name must give its password.
     std::map<std::string, std::string> users;
+    // The listener's address, and the host of uri(): another one than loopback for a broker
+    // inside a network namespace (tests/helpers/net_namespace.hpp).
+    std::string host = "127.0.0.1";
+    // Put before the mosquitto command line, e.g. {"ip", "netns", "exec", NAME}.
+    std::vector<std::string> launcher;
+    // Appended to the pinned configuration: a later line overrides an earlier one (a smaller
+    // max_queued_messages, say), and a `listener` line adds a listener.
+    std::string extra_config;
 };
 
-// A mosquitto of the test's own on 127.0.0.1 and a free port, configured from the pinned
-// tests/fixtures/mosquitto.conf.in, with its persistence and log in its own temporary folder
+// A mosquitto of the test's own on 127.0.0.1 (or options.host) and a free port, configured from the
+// pinned tests/fixtures/mosquitto.conf.in, with its persistence and log in its own temporary folder
 // (mosquitto.log there). The port is chosen once, so a restarted broker comes back where its
 // clients expect it. Test thread only.
 class mosquitto_broker {
@@ -71,6 +80,8 @@ class mosquitto_broker {
     temp_dir dir_;
     int port_;
     int tls_port_ = 0;
+    std::string host_ = "127.0.0.1";
+    std::vector<std::string> launcher_;
     std::unique_ptr<child_process> process_;
 };
 

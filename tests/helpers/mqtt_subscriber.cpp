@@ -129,7 +129,8 @@ void mqtt_subscriber::reconnect_loop() {
 void mqtt_subscriber::on_message(std::string topic, std::string payload, bool retained) {
     const auto seq = seq_of(payload);
     std::lock_guard lock(mutex_);
-    messages_.push_back({std::move(topic), std::move(payload), retained});
+    messages_.push_back(
+        {std::move(topic), std::move(payload), retained, std::chrono::steady_clock::now()});
     if (seq) seqs_.push_back(*seq);
 }
 

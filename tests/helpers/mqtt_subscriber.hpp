@@ -33,6 +33,8 @@ class mqtt_subscriber {
         std::string topic;
         std::string payload;
         bool retained = false;
+        // When on_message ran: delivery gaps during an outage are measured from these.
+        std::chrono::steady_clock::time_point received{};
     };
 
     mqtt_subscriber(std::string uri, std::string topic_filter,
