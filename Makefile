@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian 12 packages: build and runtime libraries, then the peers the tests run for real.
 BUILD_DEBS := build-essential cmake pkg-config libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev \
 	libsqlite3-dev libyaml-cpp-dev doctest-dev libmodbus-dev libgpiod-dev libsystemd-dev \
-	libspdlog-dev libcli11-dev rapidjson-dev
+	libspdlog-dev libcli11-dev rapidjson-dev libcpp-httplib-dev
 TEST_DEBS := mosquitto mosquitto-clients socat sqlite3 lintian systemd
 # `make check`: the second compiler and the formatter.
 CHECK_DEBS := clang clang-format

@@ -18,7 +18,7 @@ PACKAGES=(
     libc6-dev libstdc++-12-dev
     libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev
     libsqlite3-dev libyaml-cpp-dev libmodbus-dev libgpiod-dev libsystemd-dev
-    libspdlog-dev libcli11-dev rapidjson-dev doctest-dev
+    libspdlog-dev libcli11-dev rapidjson-dev doctest-dev libcpp-httplib-dev
 )
 SUITE=bookworm
 

@@ -23,7 +23,8 @@ device_poller::device_poller(modbus_device_config cfg)
     : cfg_(std::move(cfg)),
       plan_(plan_reads(cfg_.points, cfg_.max_gap, cfg_.coalesce)),
       backoff_(cfg_.reconnect_min, cfg_.reconnect_max),
-      next_due_(clock::now()) {
+      next_due_(clock::now()),
+      counters_(device_counters_of(cfg_.name)) {
     filters_.reserve(cfg_.points.size());
     for (const auto& p : cfg_.points) filters_.emplace_back(p.deadband, p.heartbeat);
 }
@@ -82,6 +83,20 @@ bool device_poller::deliver_block(const read_block& block, const deliver_fn& del
 
 poll_report device_poller::poll(modbus_connection& conn, const deliver_fn& deliver,
                                 const std::function<bool()>& keep_going) {
+    const auto start = clock::now();
+    bool failed = false;
+    poll_report report = poll_blocks(conn, deliver, keep_going, failed);
+    counters_.poll_duration.observe(clock::now() - start);
+    // A link that went down is counted by link_failed() when the line gives up on it; a poll
+    // retried at once on a fresh connection is not an error of the device.
+    if (failed || report.outcome == poll_outcome::no_answer) {
+        counters_.poll_errors.fetch_add(1, std::memory_order_relaxed);
+    }
+    return report;
+}
+
+poll_report device_poller::poll_blocks(modbus_connection& conn, const deliver_fn& deliver,
+                                       const std::function<bool()>& keep_going, bool& failed) {
     const auto due = next_due_;
     bool answered = false;
     std::string garbled;
@@ -111,10 +126,12 @@ poll_report device_poller::poll(modbus_connection& conn, const deliver_fn& deliv
                         break;
                     }
                 }
+                failed = true;
                 delivering = go_online(deliver) &&
                              mark_bad(block.points, describe(block) + ": " + r.error, deliver);
                 break;
             case read_status::bad_frame:
+                failed = true;
                 garbled = r.error;
                 delivering = mark_bad(block.points, describe(block) + ": " + r.error, deliver);
                 break;
@@ -167,6 +184,7 @@ write_report device_poller::write(modbus_connection& conn, std::size_t index,
 }
 
 void device_poller::link_failed(const std::string& error, const deliver_fn& deliver) {
+    counters_.poll_errors.fetch_add(1, std::memory_order_relaxed);
     go_offline(error, deliver);
 }
 

@@ -12,6 +12,7 @@
 #include "drivers/modbus/report_filter.hpp"
 #include "gateway/core/backoff.hpp"
 #include "gateway/core/command.hpp"
+#include "gateway/core/device_counters.hpp"
 #include "gateway/core/device_status.hpp"
 
 namespace edgegate {
@@ -59,7 +60,9 @@ class device_poller {
     // ones once per transition), and the device's online/offline status on each transition.
     // `keep_going` is asked before each request, so a stop does not wait for a whole poll.
     // Then schedules the next poll: one period after this one was due, or after a backoff
-    // delay when the device did not answer.
+    // delay when the device did not answer. Each poll is timed into the device's
+    // poll_duration; one with no answer, a garbled frame or a Modbus exception counts as a
+    // poll error.
     poll_report poll(modbus_connection& conn, const deliver_fn& deliver,
                      const std::function<bool()>& keep_going);
 
@@ -71,7 +74,8 @@ class device_poller {
                        std::span<const std::uint16_t> data,
                        const std::function<bool()>& keep_going);
 
-    // The link could not be opened: the device is offline (published once).
+    // The link could not be opened: the device is offline (published once), and the poll that
+    // was due counts as a poll error.
     void link_failed(const std::string& error, const deliver_fn& deliver);
 
     bool offline() const { return state_ == state::offline; }
@@ -87,6 +91,9 @@ class device_poller {
     bool mark_bad(const std::vector<std::size_t>& points, const std::string& error,
                   const deliver_fn& deliver);
     bool deliver_block(const read_block& block, const deliver_fn& deliver);
+    // poll() without the figures; sets `failed` when a request of the poll failed.
+    poll_report poll_blocks(modbus_connection& conn, const deliver_fn& deliver,
+                            const std::function<bool()>& keep_going, bool& failed);
 
     modbus_device_config cfg_;
     std::vector<read_block> plan_;
@@ -95,6 +102,7 @@ class device_poller {
     state state_ = state::unknown;
     clock::time_point next_due_;
     std::vector<std::uint16_t> data_;
+    device_counters& counters_;
 };
 
 }  // namespace edgegate

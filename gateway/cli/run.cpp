@@ -14,6 +14,8 @@
 #include "gateway/core/diagnostics.hpp"
 #include "gateway/forward/forwarder.hpp"
 #include "gateway/journal/journal.hpp"
+#include "gateway/metrics/figures.hpp"
+#include "gateway/metrics/metrics_server.hpp"
 #include "gateway/pipeline/ingest_channel.hpp"
 #include "gateway/pipeline/pipeline.hpp"
 #include "gateway/service/logging.hpp"
@@ -32,6 +34,9 @@ constexpr std::size_t channel_capacity = 10000;
 constexpr auto shutdown_grace = std::chrono::seconds(3);
 // How often `systemctl status` gets a fresh STATUS= line.
 constexpr auto status_every = std::chrono::seconds(5);
+// How long a watched thread may go without progress before /healthz fails, when systemd sets no
+// watchdog period: the WatchdogSec= of the shipped unit.
+constexpr auto health_limit = std::chrono::seconds(30);
 
 std::atomic<int> fatal_exit{0};
 
@@ -82,11 +87,12 @@ std::vector<std::string> restart_only_changes(const gateway_config& now,
     const auto& m = now.mqtt;
     const auto& n = next.mqtt;
     if (std::tie(m.uri, m.client_id, m.version, m.qos, m.keepalive, m.topic_prefix, m.window,
-                 m.reconnect.min, m.reconnect.max) !=
+                 m.reconnect.min, m.reconnect.max, m.status_interval) !=
         std::tie(n.uri, n.client_id, n.version, n.qos, n.keepalive, n.topic_prefix, n.window,
-                 n.reconnect.min, n.reconnect.max)) {
+                 n.reconnect.min, n.reconnect.max, n.status_interval)) {
         changed.emplace_back("mqtt");
     }
+    if (now.metrics != next.metrics) changed.emplace_back("metrics");
     return changed;
 }
 
@@ -172,6 +178,20 @@ int run_gateway(const std::string& config_path) {
         fwd.on_commands(
             [&commands](std::string_view device, std::string_view point, std::string_view payload,
                         bool retained) { commands.on_command(device, point, payload, retained); });
+        figures_source figures(pipe, fwd, cfg.journal.path);
+        fwd.on_status([&figures] { return headline(figures.collect()); });
+        // The two threads every event passes through: the watchdog and /healthz vouch for them.
+        const std::vector<progress_probe> probes{
+            {"pipeline", [&pipe] { return pipe.last_progress(); }},
+            {"forwarder", [&fwd] { return fwd.last_progress(); }}};
+        const auto watchdog_period = watchdog::period_from_environment();
+        // Bound before anything starts, so a port in use stops the start cleanly.
+        std::optional<metrics_server> metrics;
+        if (cfg.metrics) {
+            metrics.emplace(
+                *cfg.metrics, [&figures] { return render_metrics(figures.collect()); }, probes,
+                watchdog_period.value_or(std::chrono::microseconds(health_limit)));
+        }
 
         spdlog::info("edgegate {} starting: gateway '{}', {} device(s), journal {}, broker {}",
                      EDGEGATE_VERSION, cfg.gateway.id, cfg.devices.size(), cfg.journal.path,
@@ -185,11 +205,7 @@ int run_gateway(const std::string& config_path) {
         // vouch for the two threads every event passes through.
         notify_ready();
         std::optional<watchdog> keepalive;
-        if (const auto period = watchdog::period_from_environment()) {
-            keepalive.emplace(*period, std::vector<progress_probe>{
-                                           {"pipeline", [&pipe] { return pipe.last_progress(); }},
-                                           {"forwarder", [&fwd] { return fwd.last_progress(); }}});
-        }
+        if (watchdog_period) keepalive.emplace(*watchdog_period, probes);
         std::optional<journal_reader> status_reader;
         std::optional<periodic_task> status_updates;
         if (notify_enabled()) {
@@ -209,6 +225,7 @@ int run_gateway(const std::string& config_path) {
         notify_stopping();
         if (keepalive) keepalive->stop();
         if (status_updates) status_updates->stop();
+        if (metrics) metrics->stop();
 
         // Commands and drivers first, so nothing new arrives; then everything accepted reaches the
         // journal; then the forwarder flushes for a short grace; the acks it got are saved last.

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 
 #include "gateway/cli/commands.hpp"
@@ -46,8 +48,31 @@ int show_status(const std::string& config_path, bool verify) {
             if (ls.undelivered > 0) std::cout << " (oldest " << when(ls.oldest_undelivered) << ")";
             std::cout << "\n";
         }
-        std::cout << "dropped:   " << s.dropped_total
+        std::int64_t waiting = 0;
+        std::optional<timestamp> oldest;
+        for (const auto& ls : s.lanes) {
+            waiting += ls.undelivered;
+            if (ls.oldest_undelivered && (!oldest || *ls.oldest_undelivered < *oldest)) {
+                oldest = ls.oldest_undelivered;
+            }
+        }
+        std::cout << "backlog:   " << waiting << " event(s) not yet forwarded";
+        if (oldest) {
+            const auto age =
+                std::chrono::duration_cast<std::chrono::seconds>(wall_clock::now() - *oldest);
+            std::cout << ", oldest " << when(oldest) << " ("
+                      << format_duration(std::max(age, std::chrono::seconds(0))) << " ago)";
+        }
+        std::cout << "\n"
+                  << "total:     " << s.last_seq << " events journaled (all time)\n"
+                  << "dropped:   " << s.dropped_total
                   << " undelivered events removed by retention (all time)\n";
+        const auto alerts = reader.active_alerts();
+        std::cout << "alerts:    " << alerts.size() << " active\n";
+        for (const auto& a : alerts) {
+            std::cout << "  " << a.rule << " on " << a.device << "/" << a.point << ", "
+                      << to_string(a.severity) << ", since " << format_iso8601(a.since) << "\n";
+        }
         if (verify) {
             const std::string result = reader.integrity_check();
             std::cout << "integrity: " << result << "\n";

@@ -430,6 +430,7 @@ void read_mqtt(yaml_section section, mqtt_section& m, const std::string& gateway
         section.error(section.raw("topic_prefix"), "topic_prefix", *problem);
     }
     m.window = static_cast<int>(section.integer("window", m.window, 1, 10000));
+    m.status_interval = section.dur("status_interval", m.status_interval, 1s, 24h);
     read_delay_range(section.child("reconnect"), m.reconnect.min, m.reconnect.max);
     read_tls(section, m, config_file);
     read_credentials(section, m, config_file);
@@ -443,6 +444,45 @@ void read_mqtt(yaml_section section, mqtt_section& m, const std::string& gateway
                                  ") and is readable by others (mode " + octal_mode(*mode) +
                                  "): chmod o-r " + config_file);
         }
+    }
+    section.finish();
+}
+
+// HOST:PORT, HOST an IPv4 address, a name or a bracketed IPv6 address, PORT 1..65535.
+std::optional<metrics_section> parse_listen(std::string_view text) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    std::string_view host = text.substr(0, colon);
+    const std::string_view port = text.substr(colon + 1);
+    if (host.starts_with('[') && host.ends_with(']')) {
+        host = host.substr(1, host.size() - 2);
+    } else if (host.find(':') != std::string_view::npos) {
+        return std::nullopt;  // an IPv6 address needs its brackets
+    }
+    if (host.empty() || host.find_first_of("[]/@ \t?#") != std::string_view::npos) {
+        return std::nullopt;
+    }
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    const int number = std::stoi(std::string(port));
+    if (number < 1 || number > 65535) return std::nullopt;
+    return metrics_section{std::string(host), number};
+}
+
+void read_metrics(yaml_section section, gateway_config& cfg) {
+    if (!section.node().IsDefined() || section.node().IsNull()) return;
+    const auto listen = section.opt_str("listen");
+    if (!listen) {
+        section.required_str("listen");
+    } else if (auto parsed = parse_listen(*listen)) {
+        cfg.metrics = std::move(*parsed);
+    } else {
+        section.error(section.raw("listen"), "listen",
+                      "expected HOST:PORT such as 127.0.0.1:9102 ([ADDRESS]:PORT for IPv6, "
+                      "PORT 1..65535), got " +
+                          quote(*listen));
     }
     section.finish();
 }
@@ -513,6 +553,7 @@ gateway_config load_config(const std::string& path) {
         read_journal(top.child("journal"), cfg.journal, path);
         read_mqtt(top.child("mqtt"), cfg.mqtt, cfg.gateway.id, path);
         read_commands(top.child("commands"), cfg.commands);
+        read_metrics(top.child("metrics"), cfg);
         const auto device_names = read_devices(top, cfg);
         cfg.rules = parse_rules(top.raw("rules"), "rules", diag, text,
                                 device_names ? &*device_names : nullptr);

@@ -71,6 +71,8 @@ struct mqtt_section {
     backoff_section reconnect;
     // Set exactly when `uri` is ssl:// or mqtts://.
     std::optional<tls_section> tls;
+    // How often the retained status message is published again while connected.
+    duration status_interval = std::chrono::seconds(60);
     std::string username;  // empty: connect without credentials
     secret password;       // from password_file or password_env; only with a username
     // What the user should know about the broker connection's security (verification off,
@@ -87,6 +89,13 @@ struct commands_section {
     int rate = 10;
 };
 
+// `metrics: { listen: HOST:PORT }`: where /metrics and /healthz are served (README "Metrics").
+struct metrics_section {
+    std::string host;  // an IPv4 address, a host name, or an IPv6 address without brackets
+    int port = 0;
+    bool operator==(const metrics_section&) const = default;
+};
+
 // The whole validated configuration. Move-only: it owns the (not yet started) drivers.
 struct gateway_config {
     std::string file;
@@ -95,6 +104,7 @@ struct gateway_config {
     journal_section journal;
     mqtt_section mqtt;
     commands_section commands;
+    std::optional<metrics_section> metrics;  // absent: no HTTP endpoint
     std::vector<std::unique_ptr<driver>> devices;
     std::vector<rule> rules;  // validated by rules/ (rules/README.md)
 };

@@ -36,22 +36,56 @@ constexpr auto farewell_timeout = std::chrono::seconds(2);
 
 using seconds_f = std::chrono::duration<double>;
 
+// What the online status says beyond state, gateway and ts.
+struct online_details {
+    const std::string& version;
+    timestamp connected_since;
+    std::int64_t forwarded_total;
+    std::optional<status_figures> figures;
+};
+
+void write_string(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view text) {
+    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
 std::string status_json(std::string_view state, std::string_view gateway,
-                        const std::string* version) {
+                        const online_details* online) {
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
     w.StartObject();
     w.Key("state");
-    w.String(state.data(), static_cast<rapidjson::SizeType>(state.size()));
+    write_string(w, state);
     w.Key("gateway");
-    w.String(gateway.data(), static_cast<rapidjson::SizeType>(gateway.size()));
-    if (version != nullptr) {
+    write_string(w, gateway);
+    if (online != nullptr) {
         w.Key("version");
-        w.String(version->data(), static_cast<rapidjson::SizeType>(version->size()));
+        write_string(w, online->version);
     }
     const std::string ts = format_iso8601(wall_clock::now());
     w.Key("ts");
-    w.String(ts.data(), static_cast<rapidjson::SizeType>(ts.size()));
+    write_string(w, ts);
+    if (online != nullptr) {
+        w.Key("forwarded_total");
+        w.Int64(online->forwarded_total);
+        if (const auto& f = online->figures) {
+            w.Key("backlog");
+            w.Int64(f->backlog);
+            w.Key("oldest_undelivered_age_s");
+            if (f->oldest_age_seconds) {
+                w.Double(*f->oldest_age_seconds);
+            } else {
+                w.Null();
+            }
+            w.Key("readings_total");
+            w.Uint64(f->readings_total);
+            w.Key("dropped_total");
+            w.Int64(f->dropped_total);
+            w.Key("active_alerts");
+            w.Uint64(f->active_alerts);
+        }
+        w.Key("connected_since");
+        write_string(w, format_iso8601(online->connected_since));
+    }
     w.EndObject();
     return {buf.GetString(), buf.GetSize()};
 }
@@ -240,6 +274,8 @@ struct forwarder::impl : mqtt::iaction_listener {
     void run();
     bool connect(std::string& error);
     void on_connected();
+    // Publishes the retained online status with the current figures; forwarder thread.
+    void publish_online_status();
     void subscribe_commands();
     void pump(journal_reader& reader);
     bool publish_event(const stored_event& se);
@@ -280,6 +316,7 @@ struct forwarder::impl : mqtt::iaction_listener {
     const std::string status_topic_;
     const std::string command_prefix_;  // "<prefix>/<gw>/cmd/"
     command_handler commands_;          // set before start(), then read-only
+    status_source status_source_;       // set before start(), then read-only
     const std::size_t window_;
     const std::size_t refill_mark_;  // free slots worth a journal read while a backlog remains
 
@@ -312,6 +349,7 @@ struct forwarder::impl : mqtt::iaction_listener {
     bool catching_up_ = false;
     bool report_catch_up_ = false;
     std::chrono::steady_clock::time_point connected_at_;
+    std::chrono::steady_clock::time_point next_status_;  // the online status is due again
 
     // Forwarder thread only. Last: destroyed first, so no Paho callback runs into members
     // already gone.
@@ -534,10 +572,26 @@ void forwarder::impl::on_connected() {
         wake_ = true;
         acked_since_connect_ = 0;
         stats_.connected = true;
+        stats_.connected_since = wall_clock::now();
     }
     if (commands_) subscribe_commands();
+    publish_online_status();
+}
+
+// Not waited for: a status lost with the connection is published again at the next connect.
+void forwarder::impl::publish_online_status() {
+    next_status_ = std::chrono::steady_clock::now() + cfg_.status_interval;
+    std::optional<status_figures> figures;
+    if (status_source_) figures = status_source_();
+    std::string payload;
+    {
+        std::lock_guard lock(mutex_);
+        const online_details online{version_, stats_.connected_since.value_or(wall_clock::now()),
+                                    stats_.published, std::move(figures)};
+        payload = status_json("online", gateway_, &online);
+    }
     try {
-        client_->publish(status_topic_, status_json("online", gateway_, &version_), 1, true);
+        client_->publish(status_topic_, payload, 1, true);
     } catch (const mqtt::exception& e) {
         drop_current_link(std::string("publishing the online status failed: ") + e.what());
     }
@@ -604,6 +658,11 @@ void forwarder::impl::pump(journal_reader& reader) {
             };
             if (!wake_cv_.wait_for(lock, idle_poll, ready)) wake_ = true;
             if (stopping_ || !link_up_) return;
+            if (std::chrono::steady_clock::now() >= next_status_) {
+                lock.unlock();
+                publish_online_status();
+                continue;
+            }
             free = window_ - pending_.size();
             if (free == 0) continue;
             wake_ = false;
@@ -772,6 +831,7 @@ void forwarder::impl::run() {
             {
                 std::lock_guard lock(mutex_);
                 stats_.connected = false;
+                stats_.connected_since.reset();
                 link_up_ = false;
                 if (stopping_) break;
                 why = link_error_;
@@ -793,6 +853,7 @@ void forwarder::impl::run() {
             {
                 std::lock_guard lock(mutex_);
                 stats_.connected = false;
+                stats_.connected_since.reset();
                 link_up_ = false;
                 reset_window();
             }
@@ -854,6 +915,8 @@ void forwarder::on_commands(command_handler handler) {
     std::lock_guard lock(impl_->mutex_);
     impl_->commands_ = std::move(handler);
 }
+
+void forwarder::on_status(status_source source) { impl_->status_source_ = std::move(source); }
 
 forwarder_stats forwarder::stats() const {
     std::lock_guard lock(impl_->mutex_);

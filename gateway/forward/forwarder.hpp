@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,7 +18,21 @@ struct forwarder_stats {
     std::int64_t published = 0;  // delivery tokens that succeeded
     std::int64_t resent = 0;     // events re-sent after a reconnect
     std::int64_t reconnects = 0;
+    std::optional<timestamp> connected_since;  // the current connection's, while connected
 };
+
+// The headline figures the online status carries besides the forwarder's own (README
+// "Metrics"). Gathered by whoever wires the gateway (gateway/metrics).
+struct status_figures {
+    std::int64_t backlog = 0;                  // events the journal holds undelivered
+    std::optional<double> oldest_age_seconds;  // of the oldest of them; none when nothing waits
+    std::uint64_t readings_total = 0;          // readings the pipeline took since the start
+    std::int64_t dropped_total = 0;            // undelivered events retention removed, all time
+    std::uint64_t active_alerts = 0;
+};
+// Called on the forwarder thread at each connect and every `mqtt.status_interval`; must not
+// throw, may block briefly (a journal read).
+using status_source = std::function<status_figures()>;
 
 // Relays the journal to the MQTT broker (DESIGN.md, "Forwarder"): a journal consumer with its own
 // reader connection and its own thread. Publishes the high lane before the normal lane, keeps
@@ -28,9 +43,11 @@ struct forwarder_stats {
 // false, and may present a client certificate; user name and password go in the CONNECT. A
 // refused connect (TLS, credentials) is an outage like an unreachable broker: logged once, in
 // words naming the cause, and retried with backoff while the journal keeps everything.
-// Status on `<prefix>/<gw>/status` (retained): {"state":"online","gateway":..,"version":..,"ts":..}
-// after every connect; {"state":"offline","gateway":..,"ts":..} published at stop() and set as
-// the last will (its ts is then the time of the connect that set it).
+// Status on `<prefix>/<gw>/status` (retained): {"state":"online","gateway":..,"version":..,"ts":..,
+// "forwarded_total":.., the status_figures when a source is set, "connected_since":..} after
+// every connect and again every `mqtt.status_interval` while connected;
+// {"state":"offline","gateway":..,"ts":..} published at stop() and set as the last will (its ts
+// is then the time of the connect that set it).
 // Receives a command from `<prefix>/<gw>/cmd/<device>/<point>` (gateway/command/README.md).
 // Called on Paho's callback thread; may block briefly.
 using command_handler = std::function<void(std::string_view device, std::string_view point,
@@ -50,6 +67,9 @@ class forwarder {
     // Main thread, before start(): subscribe to `<prefix>/<gw>/cmd/+/+` (QoS 1) on every
     // connection and hand each command to `handler`. Without it nothing is subscribed.
     void on_commands(command_handler handler);
+    // Main thread, before start(): where the online status gets its headline figures. Without
+    // it the status carries the forwarder's own figures only.
+    void on_status(status_source source);
 
     // Logs `mqtt.warnings` (verification off, credentials readable by others: at every start,
     // so they stay in sight) and starts the forwarder thread (main thread). Does not wait for a

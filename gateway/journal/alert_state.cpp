@@ -41,8 +41,12 @@ void journal_writer::remove_alert(std::string_view rule, std::string_view device
 
 std::vector<active_alert> journal_writer::load_alerts() {
     if (in_tx_) throw std::logic_error("journal_writer::load_alerts inside a transaction");
+    return alert_rows(stmts_->load_alerts);
+}
+
+std::vector<active_alert> journal_detail::alert_rows(statement& s) {
     std::vector<active_alert> out;
-    query q(stmts_->load_alerts);
+    query q(s);
     while (q.step()) {
         active_alert a;
         a.rule = q.text(0);

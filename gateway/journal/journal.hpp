@@ -198,6 +198,10 @@ class journal_reader {
     };
     stats read_stats();
 
+    // The active alerts of table alert_state (what the writer's load_alerts() returns), ordered
+    // by key: for `edgegate status`.
+    std::vector<active_alert> active_alerts();
+
     // PRAGMA integrity_check: reads the whole file, so it is for `status --verify`, not for
     // start-up. Returns "ok" or the problems found, one per line.
     std::string integrity_check();

@@ -34,7 +34,10 @@ struct journal_reader::statements {
           version(db, path, "stats", "SELECT value FROM meta WHERE key = 'schema_version'"),
           space(db, path, "stats",
                 "SELECT page_count, freelist_count, page_size "
-                "FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()") {}
+                "FROM pragma_page_count(), pragma_freelist_count(), pragma_page_size()"),
+          alerts(db, path, "read alert state",
+                 "SELECT rule, device, point, severity, since_ms, announced_ms, peak "
+                 "FROM alert_state ORDER BY rule, device, point") {}
 
     // Unbound filter parameters are NULL and select everything. The scan goes by seq (the
     // rowid) within [?1, ?2], not by an index on ts: the output is in seq order, and an index
@@ -66,7 +69,7 @@ ORDER BY seq LIMIT ?8
 
     statement begin, end, read_after, matching, cursor;
     statement lane_rows, lane_after, lane_first_after, lane_last, first, last, last_assigned,
-        dropped, version, space;
+        dropped, version, space, alerts;
 };
 
 namespace {
@@ -252,6 +255,8 @@ journal_reader::stats journal_reader::read_stats() {
     if (::stat(path_.c_str(), &fst) == 0) st.file_bytes = static_cast<std::uint64_t>(fst.st_size);
     return st;
 }
+
+std::vector<active_alert> journal_reader::active_alerts() { return alert_rows(stmts_->alerts); }
 
 std::string journal_reader::integrity_check() {
     statement s(db_, path_, "integrity check", "PRAGMA integrity_check");

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gateway/journal/journal.hpp"
 
@@ -79,6 +80,10 @@ class query {
   private:
     statement& s_;
 };
+
+// Every row of a statement selecting rule, device, point, severity, since_ms, announced_ms, peak
+// of alert_state: the writer's load_alerts() and the reader's active_alerts().
+std::vector<active_alert> alert_rows(statement& s);
 
 // The first integer of the first row of `sql` (a one-off query at open time), or `fallback`.
 std::int64_t query_int(sqlite3* db, const std::string& path, const char* sql,

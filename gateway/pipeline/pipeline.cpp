@@ -49,6 +49,8 @@ void pipeline::start(std::string_view version) {
     std::vector<event> first{make_status_event("started", now, extra)};
     const auto saved = journal_.load_alerts();
     if (!saved.empty()) spdlog::info("{} alert(s) active at the last stop", saved.size());
+    for (const auto& a : saved) active_keys_.emplace(a.rule, a.device, a.point);
+    active_alerts_ = active_keys_.size();
     add_alerts(engine_.restore(saved, now), first);
     take_changes();
     thread_ = std::thread([this, first = std::move(first)]() mutable {
@@ -136,6 +138,8 @@ void pipeline::commit_batch(std::vector<event>& batch) {
             }
             journal_.commit();
             saved_acks_ = acked;
+            events_appended_.fetch_add(batch.size(), std::memory_order_relaxed);
+            note_committed_changes();
             batch.clear();
             changes_.clear();
             return;
@@ -150,6 +154,26 @@ void pipeline::commit_batch(std::vector<event>& batch) {
             std::this_thread::sleep_for(retry_wait);
         }
     }
+}
+
+void pipeline::note_committed_changes() {
+    for (const auto& c : changes_) {
+        auto key = std::make_tuple(c.state.rule, c.state.device, c.state.point);
+        if (c.active) {
+            active_keys_.insert(std::move(key));
+        } else {
+            active_keys_.erase(key);
+        }
+    }
+    active_alerts_ = active_keys_.size();
+}
+
+void pipeline::count_reading(const std::string& device) {
+    auto it = device_counters_.find(device);
+    if (it == device_counters_.end()) {
+        it = device_counters_.emplace(device, &device_counters_of(device)).first;
+    }
+    it->second->readings.fetch_add(1, std::memory_order_relaxed);
 }
 
 void pipeline::replace_rules(std::vector<rule> rules) {
@@ -198,6 +222,7 @@ void pipeline::run() {
         }
         for (const auto& item : readings) {
             if (const auto* r = std::get_if<reading>(&item)) {
+                count_reading(r->device);
                 batch.push_back(make_reading_event(*r));
                 add_alerts(engine_.on_reading(*r), batch);
             } else if (const auto* s = std::get_if<device_status>(&item)) {

@@ -5,12 +5,17 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "gateway/config/config.hpp"
+#include "gateway/core/device_counters.hpp"
 #include "gateway/journal/journal.hpp"
 #include "gateway/pipeline/ingest_channel.hpp"
 #include "rules/rule_engine.hpp"
@@ -50,6 +55,12 @@ class pipeline {
     // while a failing commit is retried), so only a thread stuck inside one call falls behind.
     std::chrono::steady_clock::time_point last_progress() const { return progress_.load(); }
 
+    // Any thread, never blocks (atomic loads), for /metrics and the status message. Events this
+    // process committed to the journal (readings, alerts, status events, command records).
+    std::uint64_t events_appended() const { return events_appended_.load(); }
+    // Alerts active as of the last commit, as the journal's alert_state holds them.
+    std::uint64_t active_alerts() const { return active_alerts_.load(); }
+
   private:
     void run();
     void commit_batch(std::vector<event>& batch);
@@ -59,6 +70,10 @@ class pipeline {
     // Applies max_bytes/max_age; announces undelivered drops with a status event in `batch`.
     void apply_retention(std::vector<event>& batch);
     bool acks_changed() const;
+    // Pipeline thread: counts a reading of its device (device_counters.readings).
+    void count_reading(const std::string& device);
+    // Pipeline thread, after a commit: the committed alert changes update active_keys_.
+    void note_committed_changes();
     // Pipeline thread: installs rules passed to replace_rules(), if any.
     void swap_rules(std::vector<event>& batch);
 
@@ -74,6 +89,12 @@ class pipeline {
     std::mutex next_rules_mutex_;
     std::optional<std::vector<rule>> next_rules_;
     std::atomic<std::chrono::steady_clock::time_point> progress_{std::chrono::steady_clock::now()};
+    // The pipeline thread's own index of device counters: no lock per reading.
+    std::map<std::string, device_counters*, std::less<>> device_counters_;
+    // (rule, device, point) of every active alert as committed.
+    std::set<std::tuple<std::string, std::string, std::string>> active_keys_;
+    std::atomic<std::uint64_t> events_appended_{0};
+    std::atomic<std::uint64_t> active_alerts_{0};
     std::thread thread_;
 };
 

@@ -48,6 +48,13 @@ std::string broker_uri_error(const std::string& uri) {
            uri + "'";
 }
 
+// The one message of every malformed metrics.listen.
+std::string listen_error(const std::string& listen) {
+    return "expected HOST:PORT such as 127.0.0.1:9102 ([ADDRESS]:PORT for IPv6, PORT 1..65535), "
+           "got '" +
+           listen + "'";
+}
+
 struct bad_case {
     std::string file;
     // Each error is `file` followed by one of these.
@@ -199,6 +206,19 @@ const std::vector<bad_case> bad_cases = {
      {":5:44: devices[0].points[0].signal: unknown value 'sinus', did you mean 'sine'?",
       ":10:15: rules[0].severity: unknown value 'critcal', did you mean 'critical'?"}},
 
+    // The metrics endpoint and the status message.
+    {"metrics_listen_without_port.yaml",
+     {":2:11: metrics.listen: " + listen_error("localhost")}},
+    {"metrics_port_out_of_range.yaml",
+     {":1:20: metrics.listen: " + listen_error("127.0.0.1:70000")}},
+    {"metrics_ipv6_without_brackets.yaml",
+     {":2:11: metrics.listen: " + listen_error("::1:9102")}},
+    {"metrics_misspelt_listen.yaml",
+     {":2:3: metrics: missing required key 'listen'",
+      ":2:3: metrics.lisen: unknown key 'lisen', did you mean 'listen'?"}},
+    {"status_interval_out_of_range.yaml",
+     {":2:20: mqtt.status_interval: 500ms is out of range (1s..1d)"}},
+
     // All errors, in file order, although unknown keys are found last.
     {"several_errors.yaml",
      {":5:15: journal.durability: unknown value 'nomal', did you mean 'normal'?",
@@ -237,6 +257,8 @@ void check_defaults(const gateway_config& cfg) {
     CHECK(cfg.mqtt.username.empty());
     CHECK(cfg.mqtt.password.empty());
     CHECK(cfg.mqtt.warnings.empty());
+    CHECK(cfg.mqtt.status_interval == 60s);
+    CHECK_FALSE(cfg.metrics.has_value());
 }
 
 std::string normal(const std::filesystem::path& p) { return p.lexically_normal().string(); }
@@ -453,6 +475,14 @@ TEST_CASE("credentials readable by others give a warning and still load") {
     CHECK(from_file.mqtt.warnings ==
           messages{"mqtt.password_file " + secret_file +
                    " is readable by others (mode 0604): chmod o-r " + secret_file});
+}
+
+TEST_CASE("metrics.listen takes HOST:PORT with a bracketed IPv6 address") {
+    const gateway_config cfg = load_config(fixture("good/metrics.yaml"));
+    REQUIRE(cfg.metrics.has_value());
+    CHECK(cfg.metrics->host == "::1");
+    CHECK(cfg.metrics->port == 9200);
+    CHECK(cfg.mqtt.status_interval == 10s);
 }
 
 TEST_CASE("a relative journal path is relative to the configuration file, not to the caller") {
