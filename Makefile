@@ -36,9 +36,12 @@ test: build
 demo: build
 	bash config/demo.sh $(BUILD_DIR)
 
+# Figures, nothing asserted (tests/bench/README.md); prints the summary table and rewrites
+# BENCHMARKS.md. `make bench BENCH_FLAGS=--quick` scales every figure down to a minute or two.
+BENCH_FLAGS ?=
 bench: PRESET = release
 bench: build
-	bash tests/bench/run.sh build/release
+	bash tests/bench/run.sh build/release --report BENCHMARKS.md $(BENCH_FLAGS)
 
 # Formatting and a warning-free clang 14 build (the `dev` preset is g++ 12).
 check: deps

@@ -31,13 +31,24 @@ device_poller::device_poller(modbus_device_config cfg)
 
 bool device_poller::go_online(const deliver_fn& deliver) {
     if (state_ == state::online) return true;
-    if (state_ == state::offline) spdlog::info("device {}: online again", cfg_.name);
+    // A device that stays away is logged twice, not once per poll: when it goes, and here
+    // with how often it was tried.
+    if (state_ == state::offline) {
+        spdlog::info("device {}: online again after {:.1f} s ({} failed polls)", cfg_.name,
+                     std::chrono::duration<double>(clock::now() - offline_since_).count(),
+                     failed_polls_);
+    }
     state_ = state::online;
     return deliver(device_status{cfg_.name, true, {}, wall_clock::now()});
 }
 
 bool device_poller::go_offline(const std::string& error, const deliver_fn& deliver) {
-    if (state_ == state::offline) return true;
+    if (state_ == state::offline) {
+        ++failed_polls_;
+        return true;
+    }
+    offline_since_ = clock::now();
+    failed_polls_ = 1;
     spdlog::warn("device {} ({} unit {}): offline: {}", cfg_.name, cfg_.link.describe(),
                  cfg_.unit_id, error);
     state_ = state::offline;

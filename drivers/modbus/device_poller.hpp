@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <span>
 #include <string>
@@ -100,6 +101,9 @@ class device_poller {
     std::vector<report_filter> filters_;
     backoff backoff_;
     state state_ = state::unknown;
+    // While offline: since when, and how many polls failed (for the log line when it returns).
+    clock::time_point offline_since_;
+    std::uint64_t failed_polls_ = 0;
     clock::time_point next_due_;
     std::vector<std::uint16_t> data_;
     device_counters& counters_;

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,18 +24,54 @@ struct options {
     int window = 256;  // the forwarder's default
     int latency_rate = 1000;
     int latency_seconds = 20;
-    int gateway_seconds = 30;
-    std::string config;  // the demo configuration the gateway figure runs
+    int gateway_seconds = 20;
+    int modbus_points = 100;  // the footprint figure's device, polled every 100 ms
+    int backlog_events = 1000000;
+    // Every count above scaled down for a run of a minute or two (figures less steady).
+    bool quick = false;
     std::vector<std::string> only;
+    // Where the Markdown report goes (BENCHMARKS.md for `make bench`); empty: none.
+    std::string report;
+};
+
+// `bash tests/bench/run.sh build/release --only <figure>`, with --quick when this run had it:
+// the command that reruns one line of the report.
+std::string rerun_command(const options& opts, std::string_view figure);
+
+// One line of the summary table: the figure, its baseline from the same run, their ratio.
+struct headline {
+    std::string line;
+    std::string figure;
+    std::string baseline;
+    std::string ratio;
+    std::string command;
 };
 
 // The figure table: rows are printed as soon as they are measured, so a long run shows its
-// progress and an interrupted one keeps what it got.
+// progress and an interrupted one keeps what it got. Everything printed is also kept for the
+// Markdown report, with the summary lines. Main thread only.
 class table {
   public:
+    // A line as it is (the machine header).
+    void text(std::string_view line);
     void section(std::string_view title);
     void row(std::string_view name, std::string_view value, std::string_view unit);
     void note(std::string_view text);
+    void add_headline(headline h);
+
+    // A figure a later one is compared with (the forward rate predicts the backlog's drain).
+    void remember(const std::string& key, double value) { remembered_[key] = value; }
+    std::optional<double> recall(const std::string& key) const;
+
+    const std::string& transcript() const { return transcript_; }
+    const std::vector<headline>& headlines() const { return headlines_; }
+
+  private:
+    void print(const std::string& line);
+
+    std::string transcript_;
+    std::vector<headline> headlines_;
+    std::map<std::string, double> remembered_;
 };
 
 // 1234567.8 -> "1,234,568"
@@ -48,6 +86,8 @@ struct spread {
     double max = 0;
 };
 spread summarize(std::vector<double> values);
+// A ratio a / b with two decimals, "n/a" when either is unknown.
+std::string ratio_text(double a, double b);
 // "<unit>, median of N (min..max)", or just `unit` after a single round.
 std::string unit_with_range(std::string_view unit, const spread& s, std::size_t rounds);
 
@@ -66,5 +106,7 @@ void bench_latency(const options& opts, table& out);
 void bench_gateway(const options& opts, table& out);
 void bench_modbus(const options& opts, table& out);
 void bench_rules(const options& opts, table& out);
+// Start-up and backlog share one journal of `backlog_events` undelivered events.
+void bench_journal_figures(const options& opts, table& out);
 
 }  // namespace edgegate::bench

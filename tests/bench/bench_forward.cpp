@@ -204,6 +204,13 @@ void bench_forward(const options& opts, table& out) {
             thousands(static_cast<double>(bare_duplicates)) + " / " +
                 thousands(static_cast<double>(bare_failed)),
             "all rounds");
+    out.remember("forward_eps", fwd_s.median);
+    out.add_headline({"forward, QoS 1 to mosquitto, counted at a subscriber",
+                      thousands(fwd_s.median) + " events/s",
+                      thousands(bare_s.median) + " events/s (bare Paho publish loop, same window)",
+                      fixed(summarize(ratios).median, 2), rerun_command(opts, "forward")});
+    out.add_headline({"forward, batch mode (mqtt.batch)",
+                      "not measured (mqtt.batch lands separately)", "", "", ""});
 }
 
 }  // namespace edgegate::bench

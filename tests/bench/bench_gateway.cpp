@@ -1,20 +1,18 @@
-// Figure 4, footprint: peak RSS and CPU of the real `edgegate` binary running the demo
-// configuration (pointed at a test broker and a temporary journal) for a fixed time.
-#include <signal.h>
+// Figure 4, footprint: RSS and CPU of the real `edgegate` binary polling Modbus points from a
+// loopback server every 100 ms and forwarding every reading to a local mosquitto, beside the
+// same gateway with no device (its floor) and the Modbus server's own CPU, in the same run.
 #include <unistd.h>
-#include <yaml-cpp/yaml.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include "tests/bench/bench.hpp"
+#include "tests/bench/gateway_process.hpp"
+#include "tests/bench/process_sampler.hpp"
+#include "tests/bench/timing_subscriber.hpp"
+#include "tests/helpers/modbus_server.hpp"
 #include "tests/helpers/mosquitto.hpp"
-#include "tests/helpers/mqtt_subscriber.hpp"
-#include "tests/helpers/process.hpp"
 #include "tests/helpers/temp_dir.hpp"
 #include "tests/helpers/wait.hpp"
 
@@ -24,117 +22,121 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-constexpr auto sample_every = 100ms;
-constexpr auto stop_deadline = 15s;
+constexpr const char* gateway_id = "bench-footprint";
+constexpr auto ready_deadline = 30s;
 
-// A field of /proc/<pid>/status in KiB ("VmHWM", "VmRSS"), -1 when the process is gone.
-long status_kib(pid_t pid, const std::string& field) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.starts_with(field + ":")) return std::stol(line.substr(field.size() + 1));
+// One device of `points` uint16 holding registers, polled every 100 ms without a deadband, so
+// every poll forwards every point.
+std::string modbus_device(int port, int points) {
+    std::string yaml = "  - name: plc\n    driver: modbus\n    host: 127.0.0.1\n    port: " +
+                       std::to_string(port) + "\n    poll: 100ms\n    timeout: 1s\n    points:\n";
+    for (int i = 0; i < points; ++i) {
+        yaml +=
+            "      - { name: r" + std::to_string(i) + ", address: " + std::to_string(i) + " }\n";
     }
-    return -1;
+    return yaml;
 }
 
-// utime + stime of /proc/<pid>/stat in clock ticks, -1 when the process is gone. The command
-// name (field 2) may contain spaces, so fields are counted after its closing parenthesis.
-long long cpu_ticks(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto close = text.rfind(')');
-    if (close == std::string::npos) return -1;
-    std::istringstream fields(text.substr(close + 2));
-    std::string field;
-    long long utime = 0;
-    long long stime = 0;
-    // After the name: state(3) ... utime(14) stime(15).
-    for (int i = 3; i <= 15 && fields >> field; ++i) {
-        if (i == 14) utime = std::stoll(field);
-        if (i == 15) stime = std::stoll(field);
+struct footprint {
+    process_usage usage;
+    double messages_per_second = 0;
+    double requests_per_second = 0;
+    double server_cpu_seconds = 0;
+    gateway_process::stopped stop;
+};
+
+footprint run(const options& opts, const std::string& devices_yaml, test::modbus_server& server,
+              const std::string& name, bool expect_messages) {
+    test::mosquitto_broker broker(false);
+    test::temp_dir dir;
+    timing_subscriber sub(broker.uri(), std::string("edgegate/") + gateway_id + "/data/#",
+                          "edgegate-bench-footprint-" + name);
+    const auto config = write_config(dir.path(), name, gateway_id, dir.file("journal.db"),
+                                     broker.uri(), devices_yaml);
+    gateway_process gw(config, dir.path());
+    if (!gw.wait_ready(ready_deadline)) {
+        throw std::runtime_error("edgegate sent no READY=1 (log: " + gw.log() + ")");
     }
-    return utime + stime;
+    // Measured once the forwarder delivers, not during the connection set-up.
+    if (expect_messages && !test::wait_until([&] { return sub.count() > 0; }, ready_deadline)) {
+        throw std::runtime_error("nothing arrived from edgegate (log: " + gw.log() + ")");
+    }
+    footprint f;
+    const auto messages0 = sub.count();
+    server.clear_requests();
+    const auto server_cpu0 = server.serving_cpu();
+    f.usage =
+        sample_process(gw.pid(), clock_type::now() + std::chrono::seconds(opts.gateway_seconds));
+    const auto messages = static_cast<double>(sub.count() - messages0);
+    const auto requests = static_cast<double>(server.request_count());
+    f.server_cpu_seconds =
+        std::chrono::duration<double>(server.serving_cpu() - server_cpu0).count();
+    f.stop = gw.stop();
+    if (f.usage.exited) throw std::runtime_error("edgegate exited early (log: " + gw.log() + ")");
+    f.messages_per_second = messages / f.usage.wall_seconds;
+    f.requests_per_second = requests / f.usage.wall_seconds;
+    return f;
 }
 
-// The demo configuration with its broker and journal replaced; everything else as shipped.
-std::string rewrite_config(const std::string& demo, const std::string& uri,
-                           const std::string& journal, const std::string& out_path) {
-    YAML::Node cfg = YAML::LoadFile(demo);
-    cfg["mqtt"]["uri"] = uri;
-    cfg["journal"]["path"] = journal;
-    std::ofstream(out_path) << cfg << '\n';
-    return out_path;
+double cpu_percent(double cpu_seconds, double wall_seconds) {
+    return 100.0 * cpu_seconds / wall_seconds;
 }
 
-std::size_t count_points(const std::string& demo) {
-    const YAML::Node cfg = YAML::LoadFile(demo);
-    std::size_t n = 0;
-    for (const auto& device : cfg["devices"]) n += device["points"].size();
-    return n;
+void rows(table& out, const footprint& f) {
+    out.row("  peak RSS (VmHWM)", thousands(static_cast<double>(f.usage.peak_rss_kib)), "KiB");
+    out.row("  RSS at the end (VmRSS)", thousands(static_cast<double>(f.usage.last_rss_kib)),
+            "KiB");
+    out.row("  CPU time / run time",
+            fixed(cpu_percent(f.usage.cpu_seconds, f.usage.wall_seconds), 2), "% of one core");
+    out.row("  readings at the subscriber", thousands(f.messages_per_second), "per second");
+    out.row("  SIGTERM to exit (exit code " +
+                (f.stop.exit_code ? std::to_string(*f.stop.exit_code) : "none") + ")",
+            fixed(f.stop.seconds, 2), "s");
 }
 
 }  // namespace
 
 void bench_gateway(const options& opts, table& out) {
-    out.section("4. Footprint: the edgegate binary running " +
-                std::filesystem::path(opts.config).filename().string());
-    if (!std::filesystem::exists(opts.config)) {
-        throw std::runtime_error("no configuration at " + opts.config);
-    }
-    if (!std::filesystem::exists(EDGEGATE_BIN)) {
-        throw std::runtime_error("no gateway binary at " EDGEGATE_BIN);
-    }
-    test::mosquitto_broker broker(false);
-    test::temp_dir dir;
-    const auto config =
-        rewrite_config(opts.config, broker.uri(), dir.file("journal.db"), dir.file("demo.yaml"));
-    test::mqtt_subscriber sub(broker.uri(), "edgegate/#", "edgegate-bench-sub-demo");
+    const int points = opts.modbus_points;
+    out.section("4. Footprint: the edgegate binary polling " + thousands(points) +
+                " Modbus points every 100 ms and forwarding them");
+    test::modbus_server server;
+    std::vector<std::uint16_t> values(static_cast<std::size_t>(points));
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<std::uint16_t>(i);
+    server.set_registers(modbus_table::holding, 0, values);
 
-    test::child_process gw({EDGEGATE_BIN, "run", "-c", config}, dir.file("edgegate.log"));
-    const auto t0 = clock_type::now();
-    const auto end = t0 + std::chrono::seconds(opts.gateway_seconds);
-    long peak_rss = 0;
-    long last_rss = 0;
-    long long ticks = 0;
-    // Sampling on a fixed schedule for the whole run, the last sample at its very end: this
-    // loop is the load profile.
-    for (auto next = t0 + sample_every; gw.running(); next += sample_every) {
-        std::this_thread::sleep_until(std::min(next, end));
-        const long hwm = status_kib(gw.pid(), "VmHWM");
-        const long rss = status_kib(gw.pid(), "VmRSS");
-        const long long t = cpu_ticks(gw.pid());
-        if (hwm < 0 || t < 0) break;
-        peak_rss = std::max(peak_rss, hwm);
-        last_rss = rss;
-        ticks = t;
-        if (next >= end) break;
-    }
-    const auto t1 = clock_type::now();
-    const bool survived = gw.running();
-    const std::size_t received = sub.count();
+    const auto busy = run(opts, modbus_device(server.port(), points), server, "modbus", true);
+    const auto idle = run(opts, "", server, "idle", false);
 
-    const auto stop_start = clock_type::now();
-    gw.signal(SIGTERM);
-    const auto exit_code = gw.wait_exit(stop_deadline);
-    const auto stop_end = clock_type::now();
-    if (!exit_code) gw.signal(SIGKILL);
-    if (!survived) {
-        throw std::runtime_error("edgegate exited early (log: " + dir.file("edgegate.log") + ")");
-    }
-
-    const double wall = seconds_between(t0, t1);
-    const double cpu_seconds =
-        static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
-    out.row("run time, " + std::to_string(count_points(opts.config)) + " simulated points",
-            fixed(wall, 1), "s");
-    out.row("  peak RSS (VmHWM)", thousands(static_cast<double>(peak_rss)), "KiB");
-    out.row("  RSS at the end (VmRSS)", thousands(static_cast<double>(last_rss)), "KiB");
-    out.row("  CPU time (user+system)", fixed(cpu_seconds, 2), "s");
-    out.row("  CPU time / run time", fixed(100.0 * cpu_seconds / wall, 2), "% of one core");
-    out.row("  messages at the subscriber", thousands(static_cast<double>(received)), "messages");
-    out.row(
-        "  SIGTERM to exit (exit code " + (exit_code ? std::to_string(*exit_code) : "none") + ")",
-        fixed(seconds_between(stop_start, stop_end), 2), "s");
+    out.row("gateway polling and forwarding, run time", fixed(busy.usage.wall_seconds, 1), "s");
+    rows(out, busy);
+    out.row("  Modbus requests answered by the server", fixed(busy.requests_per_second, 1),
+            "per second");
+    out.row("  Modbus server's own CPU (its serving thread)",
+            fixed(cpu_percent(busy.server_cpu_seconds, busy.usage.wall_seconds), 2),
+            "% of one core");
+    out.row("idle gateway (no device, same broker), run time", fixed(idle.usage.wall_seconds, 1),
+            "s");
+    rows(out, idle);
+    const double busy_cpu = cpu_percent(busy.usage.cpu_seconds, busy.usage.wall_seconds);
+    const double idle_cpu = cpu_percent(idle.usage.cpu_seconds, idle.usage.wall_seconds);
+    const double server_cpu = cpu_percent(busy.server_cpu_seconds, busy.usage.wall_seconds);
+    out.row("ratio polling / idle, peak RSS",
+            ratio_text(static_cast<double>(busy.usage.peak_rss_kib),
+                       static_cast<double>(idle.usage.peak_rss_kib)),
+            "");
+    out.row("ratio polling gateway CPU / Modbus server CPU", ratio_text(busy_cpu, server_cpu), "");
+    out.add_headline(
+        {"footprint, " + thousands(points) + " Modbus points every 100 ms, forwarded (" +
+             thousands(busy.messages_per_second) + " readings/s)",
+         thousands(static_cast<double>(busy.usage.peak_rss_kib)) + " KiB peak RSS, " +
+             fixed(busy_cpu, 2) + " % CPU",
+         "idle gateway: " + thousands(static_cast<double>(idle.usage.peak_rss_kib)) + " KiB, " +
+             fixed(idle_cpu, 2) + " % CPU; Modbus server: " + fixed(server_cpu, 2) + " % CPU",
+         ratio_text(static_cast<double>(busy.usage.peak_rss_kib),
+                    static_cast<double>(idle.usage.peak_rss_kib)) +
+             " (RSS vs idle), " + ratio_text(busy_cpu, idle_cpu) + " (CPU vs idle)",
+         rerun_command(opts, "gateway")});
 }
 
 }  // namespace edgegate::bench

@@ -117,6 +117,10 @@ void one_durability(durability d, int n, const options& opts, table& out) {
     out.row("  pipeline transactions (mean size)",
             thousands(commit_count.median) + " (" + fixed(n / commit_count.median, 0) + ")",
             "commits (events)");
+    out.add_headline({"ingest, durability " + label + ", " + thousands(n) + " readings",
+                      thousands(piped.median) + " events/s",
+                      thousands(raw.median) + " events/s (raw batched SQLite insert loop)",
+                      fixed(summarize(ratios).median, 2), rerun_command(opts, "ingest")});
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <exception>
 #include <fstream>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -117,19 +118,86 @@ std::string fsync_median() {
     return fixed(ms[ms.size() / 2], 2) + " ms";
 }
 
-void print_machine() {
+// Where the figures come from, printed first and repeated in the report.
+struct machine {
+    std::string date;
+    std::string hardware;
+    std::string system;
+    std::string fsync;
+    std::string load_start;
+};
+
+machine describe_machine() {
     utsname u{};
     uname(&u);
-    std::printf("edgegate benchmark, %s\n", format_iso8601(wall_clock::now()).c_str());
-    std::printf("machine:  %ld cores, %s, %s RAM\n", sysconf(_SC_NPROCESSORS_ONLN),
-                first_line_starting("/proc/cpuinfo", "model name").c_str(), memory_total().c_str());
-    std::printf("system:   Linux %s, SQLite %s, temp files in %s\n", u.release,
-                sqlite3_libversion(), temp_filesystem().c_str());
-    std::printf("fsync:    %s median for a 4 KiB write + fdatasync there\n",
-                fsync_median().c_str());
-    std::printf("build:    %s\n", EDGEGATE_BENCH_BUILD_TYPE);
-    std::printf("load avg: %s at start\n", load_average().c_str());
-    std::fflush(stdout);
+    machine m;
+    m.date = format_iso8601(wall_clock::now());
+    m.load_start = load_average();
+    m.hardware = std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) + " cores, " +
+                 first_line_starting("/proc/cpuinfo", "model name") + ", " + memory_total() +
+                 " RAM";
+    m.system = std::string("Linux ") + u.release + ", SQLite " + sqlite3_libversion() +
+               ", temp files in " + temp_filesystem();
+    m.fsync = fsync_median();
+    return m;
+}
+
+void print_machine(const machine& m, table& out) {
+    out.text("edgegate benchmark, " + m.date);
+    out.text("machine:  " + m.hardware);
+    out.text("system:   " + m.system);
+    out.text("fsync:    " + m.fsync + " median for a 4 KiB write + fdatasync there");
+    out.text(std::string("build:    ") + EDGEGATE_BENCH_BUILD_TYPE);
+    out.text("load avg: " + m.load_start + " at start");
+}
+
+// A Markdown table cell: a '|' would end it.
+std::string cell(const std::string& s) {
+    std::string out;
+    for (const char c : s) {
+        if (c == '|') out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+std::string summary_markdown(const table& out) {
+    std::string md =
+        "| line | figure | baseline, same run | ratio | rerun this line |\n"
+        "|---|---|---|---|---|\n";
+    for (const auto& h : out.headlines()) {
+        const std::string command = h.command.empty() ? "" : "`" + cell(h.command) + "`";
+        md += "| " + cell(h.line) + " | " + cell(h.figure) + " | " + cell(h.baseline) + " | " +
+              cell(h.ratio) + " | " + command + " |\n";
+    }
+    return md;
+}
+
+void write_report(const std::string& path, const options& opts, const machine& m,
+                  const std::string& load_end, const table& out) {
+    std::ofstream md(path);
+    md << "# edgegate benchmarks\n\n"
+       << "Written by `make bench` (`bash tests/bench/run.sh build/release --report "
+          "BENCHMARKS.md`),\nwhich rewrites this file: rerun it rather than edit it. "
+          "[tests/bench/README.md](tests/bench/README.md)\nsays what each figure measures and "
+          "how to read it. Figures are printed, nothing is asserted.\n\n"
+       << "## Machine\n\n"
+       << "* taken: " << m.date << (opts.quick ? " with `--quick` (scaled down)" : "") << "\n"
+       << "* machine: " << m.hardware << "\n"
+       << "* system: " << m.system << "\n"
+       << "* fsync: " << m.fsync << " median for a 4 KiB write + fdatasync in the temp folder\n"
+       << "* build: " << EDGEGATE_BENCH_BUILD_TYPE << "\n"
+       << "* load average (1, 5, 15 min): " << m.load_start << " at start, " << load_end
+       << " at end; a machine shared with other work gives noisy figures, the ratios of a "
+          "figure and its baseline taken side by side are the comparable part\n\n"
+       << "## Summary\n\n"
+       << summary_markdown(out) << "\n"
+       << "Each line reruns alone with its command (which prints the same figures without "
+          "rewriting\nthis file); `make bench` reruns them all. `--help` lists the flags that "
+          "scale each figure.\n\n"
+       << "## Full output\n\n```text\n"
+       << out.transcript() << "```\n";
+    if (!md) throw std::runtime_error("could not write " + path);
 }
 
 bool wanted(const options& opts, const std::string& name) {
@@ -143,7 +211,6 @@ bool wanted(const options& opts, const std::string& name) {
 int main(int argc, char** argv) {
     using namespace edgegate::bench;
     options opts;
-    opts.config = std::string(EDGEGATE_SOURCE_DIR) + "/config/demo.yaml";
 
     CLI::App app{"edgegate benchmark: prints figures, asserts nothing"};
     app.add_option("--rounds", opts.rounds, "runs of each ingest and forward pair (medians)")
@@ -172,25 +239,52 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(1, 3600));
     app.add_option("--gateway-seconds", opts.gateway_seconds,
-                   "how long the edgegate binary runs the demo configuration")
+                   "how long each edgegate run of the footprint figure lasts")
         ->capture_default_str()
         ->check(CLI::Range(1, 3600));
-    app.add_option("--config", opts.config, "configuration for the RSS/CPU figure")
-        ->capture_default_str();
+    app.add_option("--modbus-points", opts.modbus_points,
+                   "Modbus points the footprint figure polls every 100 ms")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 2000));
+    app.add_option("--backlog-events", opts.backlog_events,
+                   "undelivered events in the journal of the backlog and start-up figures")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000000));
+    app.add_flag("--quick", opts.quick,
+                 "one round and about a tenth of every count not given explicitly (a minute or "
+                 "two instead of about ten)");
+    app.add_option("--report", opts.report,
+                   "also write the figures as Markdown to this file (make bench: BENCHMARKS.md)");
     app.add_option("--only", opts.only, "run only these figures")
-        ->check(CLI::IsMember({"ingest", "forward", "latency", "gateway", "modbus", "rules"}))
+        ->check(CLI::IsMember(
+            {"ingest", "forward", "latency", "gateway", "modbus", "rules", "backlog", "startup"}))
         ->delimiter(',');
     CLI11_PARSE(app, argc, argv);
+    if (opts.quick) {
+        const auto scale = [&app](const char* flag, int& value, int quick_value) {
+            if (app.count(flag) == 0) value = quick_value;
+        };
+        scale("--rounds", opts.rounds, 1);
+        scale("--ingest-full", opts.ingest_full, 20000);
+        scale("--ingest-normal", opts.ingest_normal, 20000);
+        scale("--forward-events", opts.forward_events, 10000);
+        scale("--latency-seconds", opts.latency_seconds, 5);
+        scale("--gateway-seconds", opts.gateway_seconds, 5);
+        scale("--backlog-events", opts.backlog_events, 100000);
+    }
 
     // The modules log at info (a journal created, a broker connected); between the rows of the
     // table that is noise, while warnings and errors still say why a figure looks wrong.
     spdlog::set_level(spdlog::level::warn);
-    print_machine();
     table out;
+    const machine m = describe_machine();
+    print_machine(m, out);
     const std::pair<const char*, std::function<void(const options&, table&)>> figures[] = {
         {"ingest", bench_ingest},   {"forward", bench_forward}, {"latency", bench_latency},
         {"gateway", bench_gateway}, {"modbus", bench_modbus},   {"rules", bench_rules},
     };
+    // Start-up and backlog are one function: they share a journal that takes a while to fill.
+    const bool journal_figures = wanted(opts, "backlog") || wanted(opts, "startup");
     int failed = 0;
     for (const auto& [name, run] : figures) {
         if (!wanted(opts, name)) continue;
@@ -202,6 +296,26 @@ int main(int argc, char** argv) {
             ++failed;
         }
     }
-    std::printf("\nload avg: %s at end\n", load_average().c_str());
+    if (journal_figures) {
+        try {
+            bench_journal_figures(opts, out);
+        } catch (const std::exception& e) {
+            out.note(std::string("FAILED: ") + e.what());
+            ++failed;
+        }
+    }
+    const std::string load_end = load_average();
+    out.text("");
+    out.text("load avg: " + load_end + " at end");
+    std::printf("\nSummary\n%s", summary_markdown(out).c_str());
+    if (!opts.report.empty()) {
+        try {
+            write_report(opts.report, opts, m, load_end, out);
+            std::printf("\nreport written to %s\n", opts.report.c_str());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s\n", e.what());
+            ++failed;
+        }
+    }
     return failed == 0 ? 0 : 1;
 }

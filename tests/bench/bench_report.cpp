@@ -8,26 +8,59 @@
 namespace edgegate::bench {
 
 namespace {
-constexpr int name_width = 58;
-constexpr int value_width = 14;
+constexpr std::size_t name_width = 58;
+constexpr std::size_t value_width = 14;
 }  // namespace
 
-void table::section(std::string_view title) {
-    std::printf("\n%.*s\n", static_cast<int>(title.size()), title.data());
-    std::printf("  %-*s %*s  %s\n", name_width, "figure", value_width, "value", "unit");
+void table::print(const std::string& line) {
+    std::printf("%s\n", line.c_str());
     std::fflush(stdout);
+    transcript_ += line;
+    transcript_ += '\n';
+}
+
+void table::text(std::string_view line) { print(std::string(line)); }
+
+void table::section(std::string_view title) {
+    print("");
+    print(std::string(title));
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "  %-*s %*s  %s", static_cast<int>(name_width), "figure",
+                  static_cast<int>(value_width), "value", "unit");
+    print(buf);
 }
 
 void table::row(std::string_view name, std::string_view value, std::string_view unit) {
-    std::printf("  %-*.*s %*.*s  %.*s\n", name_width, static_cast<int>(name.size()), name.data(),
-                value_width, static_cast<int>(value.size()), value.data(),
-                static_cast<int>(unit.size()), unit.data());
-    std::fflush(stdout);
+    std::string line = "  " + std::string(name);
+    // Padded by bytes, like printf: a name with a non-ASCII character is a column off.
+    if (line.size() < 2 + name_width) line.resize(2 + name_width, ' ');
+    line += ' ';
+    if (value.size() < value_width) line.append(value_width - value.size(), ' ');
+    line += value;
+    line += "  ";
+    line += unit;
+    print(line);
 }
 
-void table::note(std::string_view text) {
-    std::printf("  (%.*s)\n", static_cast<int>(text.size()), text.data());
-    std::fflush(stdout);
+void table::note(std::string_view text) { print("  (" + std::string(text) + ")"); }
+
+void table::add_headline(headline h) { headlines_.push_back(std::move(h)); }
+
+std::optional<double> table::recall(const std::string& key) const {
+    const auto it = remembered_.find(key);
+    if (it == remembered_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::string rerun_command(const options& opts, std::string_view figure) {
+    std::string cmd = "bash tests/bench/run.sh build/release --only " + std::string(figure);
+    if (opts.quick) cmd += " --quick";
+    return cmd;
+}
+
+std::string ratio_text(double a, double b) {
+    if (!std::isfinite(a) || !std::isfinite(b) || b == 0) return "n/a";
+    return fixed(a / b, 2);
 }
 
 std::string thousands(double v) {

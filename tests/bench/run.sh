@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: runs the benchmark of an already built tree and prints its figures.
 #   bash tests/bench/run.sh build/release [edgegate_bench flags, e.g. --gateway-seconds 10]
+# `make bench` adds `--report BENCHMARKS.md` (relative paths are taken from the source tree).
 # Figures are printed, nothing is asserted; a missing peer or binary is an error (exit 1).
 set -euo pipefail
 build_dir=${1:?usage: tests/bench/run.sh <build_dir> [bench flags]}

@@ -3,38 +3,33 @@
 #include <mqtt/async_client.h>
 #include <rapidjson/document.h>
 
-#include <optional>
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace edgegate::bench {
-namespace {
 
-std::optional<std::int64_t> value_of(const std::string& payload) {
-    rapidjson::Document doc;
-    doc.Parse(payload.data(), payload.size());
-    if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-    // HasMember rather than FindMember() == MemberEnd(): clang 14 in C++20 rejects RapidJSON's
-    // iterator comparison as ambiguous (-Wambiguous-reversed-operator).
-    if (!doc.HasMember("value") || !doc["value"].IsInt64()) return std::nullopt;
-    return doc["value"].GetInt64();
-}
-
-}  // namespace
-
-timing_subscriber::timing_subscriber(const std::string& uri, const std::string& topic_filter)
-    : client_(std::make_unique<mqtt::async_client>(uri, "edgegate-bench-timing", nullptr)) {
+timing_subscriber::timing_subscriber(const std::string& uri, const std::string& topic_filter,
+                                     const std::string& client_id)
+    : client_(std::make_unique<mqtt::async_client>(uri, client_id, nullptr)) {
     client_->set_message_callback([this](mqtt::const_message_ptr m) {
         // The arrival time is taken first, before any parsing, so it is the time Paho handed
         // the message over.
-        const auto at = std::chrono::steady_clock::now();
-        const auto v = value_of(m->to_string());
-        if (!v) {
-            ++unparsed_;
-            return;
+        arrival a{NAN, 0, std::chrono::steady_clock::now()};
+        const auto& payload = m->get_payload_ref();
+        rapidjson::Document doc;
+        doc.Parse(payload.data(), payload.size());
+        // HasMember rather than FindMember() == MemberEnd(): clang 14 in C++20 rejects
+        // RapidJSON's iterator comparison as ambiguous (-Wambiguous-reversed-operator).
+        if (!doc.HasParseError() && doc.IsObject()) {
+            if (doc.HasMember("value") && doc["value"].IsNumber())
+                a.value = doc["value"].GetDouble();
+            if (doc.HasMember("seq") && doc["seq"].IsInt64()) a.seq = doc["seq"].GetInt64();
         }
         {
             std::lock_guard lock(mutex_);
-            arrivals_.push_back({*v, at});
+            arrivals_.push_back(a);
+            if (a.seq > 0) note_seq(a.seq);
         }
         ++count_;
     });
@@ -57,6 +52,24 @@ timing_subscriber::~timing_subscriber() {
         // A broker already gone leaves nothing to disconnect from.
     }
     client_.reset();
+}
+
+void timing_subscriber::note_seq(std::int64_t seq) {
+    const auto i = static_cast<std::size_t>(seq);
+    if (i >= seen_.size()) seen_.resize(std::max(i + 1, 2 * seen_.size()), false);
+    if (seen_[i]) {
+        ++duplicates_;
+        return;
+    }
+    seen_[i] = true;
+    auto p = static_cast<std::size_t>(prefix_.load());
+    while (p + 1 < seen_.size() && seen_[p + 1]) ++p;
+    prefix_.store(static_cast<std::int64_t>(p));
+}
+
+std::int64_t timing_subscriber::duplicates() const {
+    std::lock_guard lock(mutex_);
+    return duplicates_;
 }
 
 std::vector<timing_subscriber::arrival> timing_subscriber::arrivals() const {
