@@ -21,6 +21,10 @@ struct sqlite3;
 
 namespace edgegate {
 
+namespace journal_detail {
+class reserve_file;
+}
+
 struct journal_options {
     std::string path;
     bool durability_full = true;                    // synchronous=FULL, else NORMAL
@@ -104,8 +108,10 @@ class journal_writer {
     // readings, alerts last. Returns how many *undelivered* events were removed (the caller
     // announces them with a status event). Writer thread, outside a transaction. Cheap when
     // there is nothing to do (a few index lookups), so calling it about once a second is fine.
-    // After a disk-full error the next call also makes room below max_bytes (JOURNAL.md). It
-    // throws journal_error too, e.g. when the disk is too full even for the deletions.
+    // Once the disk has been full it also keeps the journal to what the disk holds, empties the
+    // -wal after a failure and takes the reserve back when there is room (JOURNAL.md, "Full
+    // disk"); call it after every disk_full() error before retrying. It throws journal_error
+    // too, e.g. when the disk is too full even for the deletions.
     std::int64_t enforce_retention(timestamp now);
 
     // The highest seq committed so far (0 for a new journal). It only grows: retention removing
@@ -121,7 +127,12 @@ class journal_writer {
   private:
     void exec(const char* sql);
     void abandon_transaction(const journal_error& cause);
+    // Full disk (full_disk.cpp, JOURNAL.md "Full disk").
+    void open_reserve();
     void note_disk_full();
+    std::uint64_t disk_room();
+    std::uint64_t disk_limit();
+    bool checkpoint_all();
     class relaxed_sync;
     template <typename Fn>
     void in_own_transaction(relaxed_sync& sync, Fn&& fn);
@@ -138,9 +149,18 @@ class journal_writer {
     std::unique_ptr<statements> stmts_;
     bool in_tx_ = false;
     std::int64_t pending_seq_ = 0;  // the last seq appended in the open transaction
-    // After a disk-full error: the size the journal held then, which becomes its limit, and a
-    // request for the next enforce_retention() to free room even below max_bytes.
-    std::uint64_t room_cap_ = 0;
+    std::unique_ptr<journal_detail::reserve_file> reserve_;
+    std::uint64_t reserve_bytes_ = 0;  // the reserve's size when whole
+    std::uint64_t wal_allowance_ = 0;  // what the -wal may take between two checkpoints
+    std::uint64_t page_size_ = 4096;
+    // Set by the first full disk (or a disk without room for the reserve at open): from then on
+    // the journal keeps to what the disk holds. free_at_full_ is what statvfs reported free when
+    // the disk last refused a write; only space beyond it counts as room.
+    bool disk_limited_ = false;
+    std::uint64_t free_at_full_ = 0;
+    bool refused_since_commit_ = false;  // SQLITE_FULL since the last successful commit
+    std::uint64_t used_last_pass_ = 0;   // bytes_used() when the last retention pass ended
+    // A write failed for want of room: the next enforce_retention() empties the -wal first.
     bool room_wanted_ = false;
     std::atomic<std::int64_t> committed_seq_{0};
     std::vector<std::function<void()>> on_commit_;

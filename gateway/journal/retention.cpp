@@ -23,9 +23,9 @@ namespace {
 // Rows per DELETE: each batch is its own short transaction, so a big clean-up neither grows
 // the WAL by the whole amount nor holds one huge transaction.
 constexpr std::int64_t batch_rows = 500;
-// After a full disk the WAL can only be rewritten within the size it has, which after a restart
-// may be a few dozen pages: smaller batches, each followed by a checkpoint so the WAL starts
-// over instead of growing.
+// After a full disk, while the -wal cannot be emptied, it can only be rewritten within the size
+// it has: smaller batches, each after a checkpoint so that the -wal starts over instead of
+// growing.
 constexpr std::int64_t full_disk_batch_rows = 50;
 
 // Retention runs once the journal is over its limit and then frees down to this share of it,
@@ -33,6 +33,7 @@ constexpr std::int64_t full_disk_batch_rows = 50;
 constexpr std::uint64_t target_percent = 90;
 
 constexpr std::int64_t no_limit = std::numeric_limits<std::int64_t>::max();
+constexpr std::uint64_t no_byte_limit = std::numeric_limits<std::uint64_t>::max();
 
 constexpr std::array<lane, lane_count> undelivered_order = {lane::normal, lane::high};
 
@@ -142,6 +143,12 @@ std::int64_t journal_writer::delete_oldest(relaxed_sync& sync, lane l, std::int6
 std::int64_t journal_writer::enforce_retention(timestamp now) {
     if (in_tx_) throw std::logic_error("journal_writer::enforce_retention inside a transaction");
 
+    // Stays set until a pass succeeds: a pass that fails on the full disk is tried again.
+    const bool making_room = room_wanted_;
+    // The -wal holds the commits since the last checkpoint and, on a full disk, most of the
+    // space the journal has: checkpointed, it takes the deletions below into that space.
+    const bool wal_stuck = making_room && !checkpoint_all();
+
     std::array<std::int64_t, lane_count> delivered{};
     for (int i = 0; i < lane_count; ++i) {
         delivered[i] = saved_cursor(forwarder_cursor, static_cast<lane>(i));
@@ -155,16 +162,17 @@ std::int64_t journal_writer::enforce_retention(timestamp now) {
         }
     }
 
-    std::uint64_t limit = opts_.max_bytes > 0 ? opts_.max_bytes : room_cap_;
-    if (room_cap_ > 0) limit = std::min(limit, room_cap_);
-    if (limit == 0) return 0;
-    // Stays set until a pass succeeds: a pass that fails on the full disk is tried again.
-    const bool making_room = room_wanted_;
-    if (!making_room && bytes_used() <= limit) return 0;
+    std::uint64_t limit = opts_.max_bytes > 0 ? opts_.max_bytes : no_byte_limit;
+    if (disk_limited_) limit = std::min(limit, disk_limit());
+    if (limit == no_byte_limit) return 0;
+    if (const std::uint64_t used = bytes_used(); !making_room && used <= limit) {
+        used_last_pass_ = used;
+        return 0;
+    }
     const std::uint64_t target = limit / 100 * target_percent;
-    const std::int64_t rows = making_room ? full_disk_batch_rows : batch_rows;
+    const std::int64_t rows = wal_stuck ? full_disk_batch_rows : batch_rows;
     const auto remove = [&](lane l, std::int64_t through_seq, bool undelivered) {
-        if (making_room) {
+        if (wal_stuck) {
             sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
         }
         return delete_oldest(sync, l, through_seq, undelivered, rows);
@@ -198,10 +206,11 @@ std::int64_t journal_writer::enforce_retention(timestamp now) {
         }
     }
     if (making_room) {
-        // Leaves the WAL empty for the caller's retry, too.
-        sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        // The caller's retry, too, starts the -wal over.
+        checkpoint_all();
         room_wanted_ = false;
     }
+    used_last_pass_ = bytes_used();
 
     if (history_removed > 0) {
         spdlog::debug("journal {}: retention removed {} delivered rows", opts_.path,

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "gateway/journal/journal.hpp"
+#include "gateway/journal/reserve_file.hpp"
 #include "gateway/journal/sqlite.hpp"
 #include "gateway/journal/writer_statements.hpp"
 
@@ -13,10 +14,6 @@ namespace edgegate {
 using namespace journal_detail;
 
 namespace {
-
-// Once a checkpoint has let the WAL start over, a WAL grown past this (a long read transaction
-// held checkpoints back) is cut back to it; below it the file is reused without reallocating.
-constexpr const char* wal_size_limit = "PRAGMA journal_size_limit = 16777216";
 
 // SQLite's own error for a missing folder is "unable to open database file"; say which.
 void check_folder(const std::string& path) {
@@ -42,7 +39,6 @@ journal_writer::journal_writer(journal_options opts) : opts_(std::move(opts)) {
             if (!q.step() || q.text(0) != "wal") throw_error(opts_.path, "cannot enable WAL mode");
         }
         exec(opts_.durability_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
-        exec(wal_size_limit);
         // Debian builds SQLite with SECURE_DELETE, which zeroes and writes out every page that
         // retention frees: twice the I/O and flash wear, and on a full disk retention could not
         // make room at all. FAST still clears deleted content inside pages written anyway.
@@ -59,6 +55,7 @@ journal_writer::journal_writer(journal_options opts) : opts_(std::move(opts)) {
         stmts_ = std::make_unique<statements>(db_, opts_.path);
         committed_seq_.store(
             query_int(db_, opts_.path, "SELECT seq FROM sqlite_sequence WHERE name = 'events'", 0));
+        open_reserve();
     } catch (...) {
         stmts_.reset();
         sqlite3_close_v2(db_);
@@ -114,6 +111,7 @@ void journal_writer::commit() {
         throw;
     }
     in_tx_ = false;
+    refused_since_commit_ = false;
     if (pending_seq_ > 0) committed_seq_.store(pending_seq_, std::memory_order_release);
     pending_seq_ = 0;
     for (const auto& fn : on_commit_) fn();
@@ -147,20 +145,6 @@ void journal_writer::abandon_transaction(const journal_error& cause) {
         }
     }
     if (cause.disk_full()) note_disk_full();
-}
-
-// The disk holds no more than the journal has now: keep it there, and have the next retention
-// pass free room so that the caller's retry can reuse those pages.
-void journal_writer::note_disk_full() {
-    room_wanted_ = true;
-    try {
-        const std::uint64_t used = bytes_used();
-        room_cap_ = room_cap_ == 0 ? used : std::min(room_cap_, used);
-        spdlog::warn("journal {}: disk full; keeping the journal under {} from now on", opts_.path,
-                     format_size(room_cap_));
-    } catch (const journal_error& e) {
-        spdlog::error("{}", e.what());
-    }
 }
 
 }  // namespace edgegate

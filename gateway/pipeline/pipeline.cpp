@@ -149,9 +149,10 @@ void pipeline::commit_batch(std::vector<event>& batch) {
                               batch.size(), attempt, e.what());
             }
             if (channel_.finished() && attempt >= shutdown_attempts) throw;
-            // Room may come back from retention (a full disk) or from outside.
+            // Room may come back from retention (a full disk) or from outside. On a full disk
+            // retention usually made it: the first retry goes at once, later ones wait.
             apply_retention(batch);
-            std::this_thread::sleep_for(retry_wait);
+            if (!e.disk_full() || attempt > 1) std::this_thread::sleep_for(retry_wait);
         }
     }
 }
