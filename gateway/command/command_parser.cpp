@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <vector>
 
 #include "gateway/core/yaml_section.hpp"
@@ -18,10 +19,13 @@ namespace {
 constexpr std::size_t max_id_bytes = 256;
 constexpr std::array<std::string_view, 3> known_keys{"value", "id", "ts"};
 
+// Under kParseFullPrecisionFlag RapidJSON 1.1.0 reads a number beyond double range (2e308) as
+// infinity, which its Writer then refuses, leaving half a value: "null" keeps the audit record
+// JSON.
 std::string to_json(const rapidjson::Value& v) {
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    v.Accept(w);
+    if (!v.Accept(w)) return "null";
     return {buf.GetString(), buf.GetSize()};
 }
 
@@ -35,7 +39,7 @@ std::optional<value> to_value(const rapidjson::Value& v) {
     if (v.IsBool()) return value(v.GetBool());
     if (v.IsInt64()) return value(v.GetInt64());
     if (v.IsUint64()) return value(v.GetUint64());
-    if (v.IsNumber()) return value(v.GetDouble());
+    if (v.IsNumber() && std::isfinite(v.GetDouble())) return value(v.GetDouble());
     if (v.IsString()) return value(std::string(v.GetString(), v.GetStringLength()));
     return std::nullopt;
 }
@@ -100,6 +104,8 @@ parsed_command parse_command(std::string_view payload) {
             error = "missing \"value\"";
         } else if (auto converted = to_value(*v)) {
             out.value = std::move(converted);
+        } else if (v->IsNumber()) {
+            error = "\"value\" is beyond the range of a double";
         } else {
             error = "\"value\" must be a boolean, a number or a string, got " + out.requested;
         }

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
 #include <algorithm>
 #include <array>
@@ -14,6 +16,7 @@
 #include <fstream>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <system_error>
 #include <tuple>
 
@@ -79,16 +82,54 @@ std::string read_file(const std::string& path) {
     return text;
 }
 
+// Where the root node of a stream's second document is, found without building any node.
+class second_document_mark : public YAML::EventHandler {
+  public:
+    std::optional<YAML::Mark> mark;
+
+    void OnDocumentStart(const YAML::Mark&) override { ++documents_; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+    void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+    void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  const std::string&) override {
+        node(m);
+    }
+    void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        node(m);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {
+        node(m);
+    }
+    void OnMapEnd() override {}
+
+  private:
+    void node(const YAML::Mark& m) {
+        if (documents_ == 2 && !mark) mark = m;
+    }
+    int documents_ = 0;
+};
+
 YAML::Node parse(const std::string& text, diagnostics& diag) {
     try {
-        const std::vector<YAML::Node> documents = YAML::LoadAll(text);
-        if (documents.empty()) return YAML::Node(YAML::NodeType::Null);
+        const YAML::Node root = YAML::Load(text);
         // A second document is more often a stray `---` or an indentation slip than intent.
-        if (documents.size() > 1) {
-            const YAML::Mark m = documents[1].Mark();
-            diag.error(m.line, m.column, "", "expected a single YAML document");
+        // Not YAML::LoadAll: in yaml-cpp 0.7 it never returns on a stray ',' at the top level
+        // (the same empty document again and again until memory runs out, jbeder/yaml-cpp#1040),
+        // so the stream is walked for at most two documents.
+        std::istringstream stream(text);
+        YAML::Parser parser(stream);
+        second_document_mark second;
+        for (int i = 0; i < 2 && parser.HandleNextDocument(second); ++i) {
         }
-        return documents.front();
+        if (second.mark) {
+            diag.error(second.mark->line, second.mark->column, "",
+                       "expected a single YAML document");
+        }
+        return root;
     } catch (const YAML::DeepRecursion& e) {
         // yaml-cpp 0.7 labels this one "bad file".
         diag.error(e.mark.line, e.mark.column, "", "invalid YAML: nested too deeply");
