@@ -56,6 +56,8 @@ TEST_CASE("malformed payloads are refused with what is wrong") {
           "\"ts\" must be an ISO 8601 time with a zone, such as \"2026-11-27T08:30:00.000Z\"");
     CHECK(error("{\"value\": 1, \"ts\": \"2026-11-27 08:30:00\"}") ==
           "\"ts\" must be an ISO 8601 time with a zone, such as \"2026-11-27T08:30:00.000Z\"");
+    CHECK(error("{\"value\": 1, \"ts\": \"2300-01-01T00:00:00Z\"}") ==
+          "\"ts\" must be an ISO 8601 time with a zone, such as \"2026-11-27T08:30:00.000Z\"");
     CHECK(error("{\"value\": \"\xff\"}") ==
           "malformed JSON at byte 11: Invalid encoding in string.");
 }
@@ -65,6 +67,13 @@ TEST_CASE("a refusal still names the caller's id and requested value") {
     CHECK_FALSE(c.error.empty());
     CHECK(c.id == "abc");
     CHECK(c.requested == "[1,2]");
+    CHECK_FALSE(c.value.has_value());
+}
+
+TEST_CASE("a number beyond the range of a double is refused and audited as null") {
+    const auto c = parse_command(R"({"value": 2e308, "id": "big"})");
+    CHECK_FALSE(c.error.empty());
+    CHECK(c.requested == "null");
     CHECK_FALSE(c.value.has_value());
 }
 
