@@ -18,8 +18,9 @@ CHECK_DEBS := clang clang-format libclang-rt-14-dev
 .PHONY: cross-arm64 cross-armhf
 .PHONY: deb deb-arm64 deb-armhf
 
-deps:
-	@missing=$$(for p in $(BUILD_DEBS) $(TEST_DEBS) $(CHECK_DEBS); do \
+# The Debian packages of $(1) that are not installed yet, installed (idempotent).
+define install_missing
+	@missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -27,6 +28,10 @@ deps:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(BUILD_DEBS) $(TEST_DEBS) $(CHECK_DEBS))
 
 build: deps
 	cmake --preset $(PRESET)
@@ -99,14 +104,7 @@ CROSS_QEMU_armhf := qemu-arm
 CROSS_INTEGRATION ?= forwarder|helpers|modbus_faults|modbus_rtu|modbus_tcp
 
 cross-arm64 cross-armhf: cross-%:
-	@missing=$$(for p in crossbuild-essential-$* qemu-user mmdebstrap cmake pkg-config $(TEST_DEBS); do \
-		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
-	done); \
-	if [ -n "$$missing" ]; then \
-		echo "installing:" $$missing; \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call install_missing,crossbuild-essential-$* qemu-user mmdebstrap cmake pkg-config $(TEST_DEBS))
 	bash cross/sysroot.sh $* $(CURDIR)/build/sysroot-$*
 	cmake -S . -B build/cross-$* -DCMAKE_BUILD_TYPE=$(CROSS_BUILD_TYPE) \
 		-DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cross/toolchain.cmake \

@@ -55,15 +55,8 @@ std::string service_status(const forwarder& fwd, std::optional<journal_reader>& 
     try {
         if (!reader) reader.emplace(journal_path);
         const auto stats = reader->read_stats();
-        std::int64_t waiting = 0;
-        std::optional<timestamp> oldest;
-        for (const auto& l : stats.lanes) {
-            waiting += l.undelivered;
-            if (l.oldest_undelivered && (!oldest || *l.oldest_undelivered < *oldest)) {
-                oldest = l.oldest_undelivered;
-            }
-        }
-        status += ", " + std::to_string(waiting) + " event(s) waiting in the journal";
+        const auto oldest = stats.oldest_undelivered();
+        status += ", " + std::to_string(stats.undelivered()) + " event(s) waiting in the journal";
         if (oldest) status += " (oldest " + format_iso8601(*oldest) + ")";
     } catch (const std::exception& e) {
         reader.reset();

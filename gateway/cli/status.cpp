@@ -48,15 +48,8 @@ int show_status(const std::string& config_path, bool verify) {
             if (ls.undelivered > 0) std::cout << " (oldest " << when(ls.oldest_undelivered) << ")";
             std::cout << "\n";
         }
-        std::int64_t waiting = 0;
-        std::optional<timestamp> oldest;
-        for (const auto& ls : s.lanes) {
-            waiting += ls.undelivered;
-            if (ls.oldest_undelivered && (!oldest || *ls.oldest_undelivered < *oldest)) {
-                oldest = ls.oldest_undelivered;
-            }
-        }
-        std::cout << "backlog:   " << waiting << " event(s) not yet forwarded";
+        const auto oldest = s.oldest_undelivered();
+        std::cout << "backlog:   " << s.undelivered() << " event(s) not yet forwarded";
         if (oldest) {
             const auto age =
                 std::chrono::duration_cast<std::chrono::seconds>(wall_clock::now() - *oldest);

@@ -215,6 +215,22 @@ class journal_reader {
         std::uint64_t file_bytes = 0;    // the database file, without its -wal
         int schema_version = 0;
         std::optional<timestamp> last_event;  // ts of the newest stored row
+
+        // Both lanes together: events not yet forwarded, and the oldest of them.
+        std::int64_t undelivered() const {
+            std::int64_t n = 0;
+            for (const auto& l : lanes) n += l.undelivered;
+            return n;
+        }
+        std::optional<timestamp> oldest_undelivered() const {
+            std::optional<timestamp> oldest;
+            for (const auto& l : lanes) {
+                if (l.oldest_undelivered && (!oldest || *l.oldest_undelivered < *oldest)) {
+                    oldest = l.oldest_undelivered;
+                }
+            }
+            return oldest;
+        }
     };
     stats read_stats();
 

@@ -16,13 +16,8 @@ std::uint64_t gateway_figures::readings_total() const {
 
 gateway_figures::journal_part journal_figures(const journal_reader::stats& stats, timestamp now) {
     gateway_figures::journal_part j;
-    std::optional<timestamp> oldest;
-    for (const auto& l : stats.lanes) {
-        j.backlog += l.undelivered;
-        if (l.oldest_undelivered && (!oldest || *l.oldest_undelivered < *oldest)) {
-            oldest = l.oldest_undelivered;
-        }
-    }
+    j.backlog = stats.undelivered();
+    const auto oldest = stats.oldest_undelivered();
     // A source clock ahead of ours would make the age negative; it is then simply new.
     if (oldest)
         j.oldest_age_seconds = std::max(std::chrono::duration<double>(now - *oldest).count(), 0.0);
