@@ -80,9 +80,9 @@ std::vector<std::string> restart_only_changes(const gateway_config& now,
     const auto& m = now.mqtt;
     const auto& n = next.mqtt;
     if (std::tie(m.uri, m.client_id, m.version, m.qos, m.keepalive, m.topic_prefix, m.window,
-                 m.reconnect.min, m.reconnect.max, m.status_interval) !=
+                 m.rate_limit, m.batch, m.reconnect.min, m.reconnect.max, m.status_interval) !=
         std::tie(n.uri, n.client_id, n.version, n.qos, n.keepalive, n.topic_prefix, n.window,
-                 n.reconnect.min, n.reconnect.max, n.status_interval)) {
+                 n.rate_limit, n.batch, n.reconnect.min, n.reconnect.max, n.status_interval)) {
         changed.emplace_back("mqtt");
     }
     if (now.metrics != next.metrics) changed.emplace_back("metrics");

@@ -47,19 +47,9 @@ void command_router::answer(command_outcome&& outcome) {
 }
 
 bool command_router::take_token(const std::string& key) {
-    const auto now = std::chrono::steady_clock::now();
-    auto [it, fresh] = buckets_.try_emplace(key);
-    bucket& b = it->second;
-    if (fresh) {
-        b.tokens = cfg_.rate;
-    } else {
-        const double refill = std::chrono::duration<double>(now - b.at).count() * cfg_.rate;
-        b.tokens = std::min<double>(cfg_.rate, b.tokens + refill);
-    }
-    b.at = now;
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
+    const auto now = token_bucket::clock::now();
+    auto it = buckets_.try_emplace(key, cfg_.rate, cfg_.rate, now).first;
+    return it->second.take(now);
 }
 
 void command_router::on_command(std::string_view device, std::string_view point,

@@ -11,6 +11,7 @@
 
 #include "drivers/driver.hpp"
 #include "gateway/config/config.hpp"
+#include "gateway/core/token_bucket.hpp"
 
 namespace edgegate {
 
@@ -45,12 +46,6 @@ class command_router {
     void close();
 
   private:
-    // A token bucket per point: `rate` tokens, refilled at `rate` per second.
-    struct bucket {
-        double tokens = 0;
-        std::chrono::steady_clock::time_point at;
-    };
-
     void answer(command_outcome&& outcome);
     bool take_token(const std::string& key);
 
@@ -63,7 +58,8 @@ class command_router {
 
     std::mutex mutex_;  // held while a command is dispatched; close() takes it
     bool closed_ = false;
-    std::map<std::string, bucket> buckets_;
+    // A bucket per point ("device/point"): `rate` tokens, refilled at `rate` per second.
+    std::map<std::string, token_bucket> buckets_;
 };
 
 }  // namespace edgegate

@@ -471,6 +471,8 @@ void read_mqtt(yaml_section section, mqtt_section& m, const std::string& gateway
         section.error(section.raw("topic_prefix"), "topic_prefix", *problem);
     }
     m.window = static_cast<int>(section.integer("window", m.window, 1, 10000));
+    m.rate_limit = static_cast<int>(section.integer("rate_limit", m.rate_limit, 0, 1000000));
+    m.batch = static_cast<int>(section.integer("batch", m.batch, 1, 1000));
     m.status_interval = section.dur("status_interval", m.status_interval, 1s, 24h);
     read_delay_range(section.child("reconnect"), m.reconnect.min, m.reconnect.max);
     read_tls(section, m, config_file);

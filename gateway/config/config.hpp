@@ -68,6 +68,12 @@ struct mqtt_section {
     duration keepalive = std::chrono::seconds(30);
     std::string topic_prefix = "edgegate";
     int window = 256;
+    // Messages published per second at most (a token bucket holding a second's worth);
+    // 0: unlimited. Alerts and other high-lane events take the tokens first.
+    int rate_limit = 0;
+    // Readings per message while catching up (one JSON array per device on
+    // "<prefix>/<gw>/batch/<device>"); 1: every reading its own message.
+    int batch = 1;
     backoff_section reconnect;
     // Set exactly when `uri` is ssl:// or mqtts://.
     std::optional<tls_section> tls;

@@ -20,6 +20,7 @@
 
 #include "gateway/core/backoff.hpp"
 #include "gateway/core/payload.hpp"
+#include "gateway/core/token_bucket.hpp"
 
 namespace edgegate {
 
@@ -33,6 +34,9 @@ constexpr auto connect_timeout = std::chrono::seconds(10);
 constexpr auto connect_poll = std::chrono::milliseconds(100);
 // The offline status and the DISCONNECT at stop(), each.
 constexpr auto farewell_timeout = std::chrono::seconds(2);
+// Publishes waiting this many keep-alive intervals for any acknowledgement mean a dead link
+// (what a broker allows a silent client); Paho's own ping notices only after about 2-3.
+constexpr double dead_link_keepalives = 1.5;
 
 using seconds_f = std::chrono::duration<double>;
 
@@ -278,7 +282,10 @@ struct forwarder::impl : mqtt::iaction_listener {
     void publish_online_status();
     void subscribe_commands();
     void pump(journal_reader& reader);
-    bool publish_event(const stored_event& se);
+    struct message;
+    std::vector<message> plan_messages(std::vector<stored_event>& high,
+                                       std::vector<stored_event>& normal, std::size_t free);
+    bool publish(message& m);
     void new_client();
     void drop_link(std::uint64_t generation, std::string reason);
     void drop_current_link(std::string reason);
@@ -303,9 +310,17 @@ struct forwarder::impl : mqtt::iaction_listener {
         std::int64_t max_sent = 0;
         std::deque<in_flight> window;  // in seq order
     };
+    // One MQTT message: an event, or a batch of one device's readings (their seqs ascending).
+    struct message {
+        lane l;
+        std::string topic;
+        std::string payload;
+        bool retain;
+        std::vector<std::int64_t> seqs;
+    };
     struct pending_publish {
         lane l;
-        std::int64_t seq;
+        std::vector<std::int64_t> seqs;
     };
 
     const mqtt_section cfg_;
@@ -319,6 +334,9 @@ struct forwarder::impl : mqtt::iaction_listener {
     status_source status_source_;       // set before start(), then read-only
     const std::size_t window_;
     const std::size_t refill_mark_;  // free slots worth a journal read while a backlog remains
+    const std::size_t batch_;        // readings per message while catching up (1: no batches)
+    // Publishes that wait longer than this for an acknowledgement mean a dead link.
+    const std::chrono::steady_clock::duration dead_link_after_;
 
     mutable std::mutex mutex_;
     std::condition_variable wake_cv_;  // the forwarder thread waits here
@@ -338,6 +356,8 @@ struct forwarder::impl : mqtt::iaction_listener {
     // connection finds nothing and is ignored.
     std::unordered_map<std::uintptr_t, pending_publish> pending_;
     std::uintptr_t next_id_ = 1;
+    // Since when pending_ has waited without any acknowledgement.
+    std::chrono::steady_clock::time_point awaiting_since_;
     // One per Paho client, so a connection-lost callback of a client already replaced cannot
     // take down the next connection.
     std::uint64_t generation_ = 0;
@@ -347,6 +367,7 @@ struct forwarder::impl : mqtt::iaction_listener {
 
     // Forwarder thread only: the catch-up after a connect ends at the first idle moment.
     bool catching_up_ = false;
+    std::optional<token_bucket> rate_;  // `mqtt.rate_limit`, when set
     bool report_catch_up_ = false;
     std::chrono::steady_clock::time_point connected_at_;
     std::chrono::steady_clock::time_point next_status_;  // the online status is due again
@@ -368,7 +389,12 @@ forwarder::impl::impl(const mqtt_section& cfg, std::string gateway_id, std::stri
       status_topic_(full_topic(cfg_.topic_prefix, gateway_, "status")),
       command_prefix_(full_topic(cfg_.topic_prefix, gateway_, "cmd/")),
       window_(static_cast<std::size_t>(std::max(cfg_.window, 1))),
-      refill_mark_(std::max<std::size_t>(window_ / 4, 1)) {
+      refill_mark_(std::max<std::size_t>(window_ / 4, 1)),
+      batch_(static_cast<std::size_t>(std::max(cfg_.batch, 1))),
+      dead_link_after_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+          cfg_.keepalive * dead_link_keepalives)) {
+    // A second's worth of burst: a full window after an idle moment would be one burst more.
+    if (cfg_.rate_limit > 0) rate_.emplace(cfg_.rate_limit, cfg_.rate_limit);
     new_client();
 }
 
@@ -440,12 +466,16 @@ void forwarder::impl::on_success(const mqtt::token& tok) {
     std::lock_guard lock(mutex_);
     const auto it = pending_.find(id);
     if (it == pending_.end()) return;
-    const auto [l, seq] = it->second;
+    const pending_publish done = std::move(it->second);
     pending_.erase(it);
-    lane_state& ls = lanes_[static_cast<int>(l)];
-    const auto w = std::lower_bound(ls.window.begin(), ls.window.end(), seq,
-                                    [](const in_flight& f, std::int64_t s) { return f.seq < s; });
-    if (w != ls.window.end() && w->seq == seq) w->done = true;
+    awaiting_since_ = std::chrono::steady_clock::now();
+    lane_state& ls = lanes_[static_cast<int>(done.l)];
+    for (const std::int64_t seq : done.seqs) {
+        const auto w =
+            std::lower_bound(ls.window.begin(), ls.window.end(), seq,
+                             [](const in_flight& f, std::int64_t s) { return f.seq < s; });
+        if (w != ls.window.end() && w->seq == seq) w->done = true;
+    }
     // The cursor moves only over a contiguous run of deliveries.
     bool advanced = false;
     while (!ls.window.empty() && ls.window.front().done) {
@@ -453,9 +483,10 @@ void forwarder::impl::on_success(const mqtt::token& tok) {
         ls.window.pop_front();
         advanced = true;
     }
-    if (advanced) acks_.post(l, ls.acked);
-    ++stats_.published;
-    ++acked_since_connect_;
+    if (advanced) acks_.post(done.l, ls.acked);
+    const auto events = static_cast<std::int64_t>(done.seqs.size());
+    stats_.published += events;
+    acked_since_connect_ += events;
     if (pending_.empty()) {
         // Nothing in flight: look once more, to confirm the journal is drained (catch-up over,
         // or stop() may go on).
@@ -475,7 +506,7 @@ void forwarder::impl::on_failure(const mqtt::token& tok) {
     if (it == pending_.end() || !link_up_) return;
     link_up_ = false;
     link_error_ =
-        "delivery of seq " + std::to_string(it->second.seq) + " failed: " +
+        "delivery of seq " + std::to_string(it->second.seqs.front()) + " failed: " +
         mqtt::exception::printable_error(rc, tok.get_reason_code(), mqtt::exception::error_str(rc));
     wake_cv_.notify_all();
 }
@@ -613,76 +644,157 @@ void forwarder::impl::subscribe_commands() {
     }
 }
 
-bool forwarder::impl::publish_event(const stored_event& se) {
-    auto msg =
-        mqtt::make_message(full_topic(cfg_.topic_prefix, gateway_, se.ev.topic),
-                           finalize_payload(se.seq, gateway_, se.ev.body), cfg_.qos, se.ev.retain);
+// The messages of one round, at most `free`: the high lane's events one by one, then the normal
+// lane's. While catching up (the normal lane's read came back full: more waits behind it) each
+// device's readings go `batch_` to a message, a JSON array of their payloads on
+// "<prefix>/<gw>/batch/<device>"; at the head of the journal every reading goes alone. Events
+// that would need a message beyond `free` are left for the next round, so the messages cover a
+// prefix of each lane's read (the window tracks seqs in order). Forwarder thread.
+std::vector<forwarder::impl::message> forwarder::impl::plan_messages(
+    std::vector<stored_event>& high, std::vector<stored_event>& normal, std::size_t free) {
+    std::vector<message> out;
+    const auto single = [&](stored_event& se) {
+        out.push_back({se.ev.lane,
+                       full_topic(cfg_.topic_prefix, gateway_, se.ev.topic),
+                       finalize_payload(se.seq, gateway_, se.ev.body),
+                       se.ev.retain,
+                       {se.seq}});
+    };
+    for (auto& se : high) single(se);
+    const std::size_t left = free - high.size();
+    const bool batching = batch_ > 1 && normal.size() == left * batch_;
+    // The message of each device whose batch still has room, by index into `out`.
+    std::unordered_map<std::string_view, std::size_t> open;
+    std::vector<std::size_t> batches;
+    std::size_t used = 0;
+    std::size_t taken = 0;
+    for (auto& se : normal) {
+        std::string_view device;
+        constexpr std::string_view data = "data/";  // a reading's topic: data/<device>/<point>
+        if (batching && se.ev.kind == event_kind::reading && se.ev.topic.starts_with(data)) {
+            device = std::string_view(se.ev.topic).substr(data.size());
+            device = device.substr(0, device.find('/'));
+            if (const auto it = open.find(device); it != open.end()) {
+                message& m = out[it->second];
+                m.payload += ',';
+                m.payload += finalize_payload(se.seq, gateway_, se.ev.body);
+                m.seqs.push_back(se.seq);
+                if (m.seqs.size() == batch_) open.erase(it);
+                ++taken;
+                continue;
+            }
+        }
+        if (used == left) break;
+        ++used;
+        ++taken;
+        if (device.empty()) {
+            single(se);
+            continue;
+        }
+        open.emplace(device, out.size());
+        batches.push_back(out.size());
+        out.push_back({se.ev.lane,
+                       full_topic(cfg_.topic_prefix, gateway_, "batch/" + std::string(device)),
+                       "[" + finalize_payload(se.seq, gateway_, se.ev.body),
+                       false,
+                       {se.seq}});
+    }
+    normal.resize(taken);
+    for (const std::size_t b : batches) out[b].payload += ']';
+    return out;
+}
+
+// Registers the message's seqs as in flight and hands it to Paho; false when the link is down.
+bool forwarder::impl::publish(message& m) {
+    auto msg = mqtt::make_message(std::move(m.topic), std::move(m.payload), cfg_.qos, m.retain);
     std::uintptr_t id = 0;
     {
         std::lock_guard lock(mutex_);
         if (!link_up_) return false;
         // Registered before Paho has it: its callback may run before publish() returns.
         id = next_id_++;
-        pending_.emplace(id, pending_publish{se.ev.lane, se.seq});
-        lane_state& ls = lanes_[static_cast<int>(se.ev.lane)];
-        ls.window.push_back({se.seq, false});
-        ls.read = se.seq;
-        if (se.seq <= ls.max_sent) {
-            ++stats_.resent;
-        } else {
-            ls.max_sent = se.seq;
-        }
+        if (pending_.empty()) awaiting_since_ = std::chrono::steady_clock::now();
+        pending_.emplace(id, pending_publish{m.l, std::move(m.seqs)});
     }
     try {
         client_->publish(std::move(msg), reinterpret_cast<void*>(id), *this);
         return true;
     } catch (const mqtt::exception& e) {
-        drop_current_link("publish of seq " + std::to_string(se.seq) + " failed: " + e.what());
+        drop_current_link(std::string("publish failed: ") + e.what());
         return false;
     }
 }
 
-// Keeps the window full while the link is up: high lane first, then the normal lane, each from
-// where this connection has read so far. Returns when the link is down or stop() is final.
+// Keeps the window full while the link is up and the rate limit allows: high lane first, then
+// the normal lane, each from where this connection has read so far. Returns when the link is
+// down (or presumed dead: publishes without any acknowledgement for 1.5 x keep-alive) or stop()
+// is final.
 void forwarder::impl::pump(journal_reader& reader) {
     while (true) {
-        progress_ = std::chrono::steady_clock::now();
+        auto now = std::chrono::steady_clock::now();
+        progress_ = now;
+        // Messages the rate limit allows now; when it allows none, wait for its next token.
+        std::size_t allowed = window_;
+        auto until = now + idle_poll;
+        if (rate_) {
+            allowed = std::min(allowed, static_cast<std::size_t>(rate_->available(now)));
+            if (allowed == 0) until = std::min(until, rate_->next_token(now));
+        }
         std::size_t free = 0;
         std::array<std::int64_t, lane_count> from{};
         {
             std::unique_lock lock(mutex_);
+            if (link_up_ && !pending_.empty()) {
+                const auto deadline = awaiting_since_ + dead_link_after_;
+                if (now >= deadline) {
+                    link_up_ = false;
+                    link_error_ = fmt::format(
+                        "no acknowledgement for {:.1f} s ({} x mqtt.keepalive): the link is "
+                        "presumed dead",
+                        seconds_f(now - awaiting_since_).count(), dead_link_keepalives);
+                    return;
+                }
+                until = std::min(until, deadline);
+            }
+            const auto slots = [&] { return std::min(window_ - pending_.size(), allowed); };
             const auto ready = [&] {
-                const std::size_t slots = window_ - pending_.size();
-                return stopping_ || !link_up_ ||
-                       (slots > 0 && (wake_ || (more_ && slots >= refill_mark_)));
+                const std::size_t n = slots();
+                return stopping_ || !link_up_ || (n > 0 && (wake_ || (more_ && n >= refill_mark_)));
             };
-            if (!wake_cv_.wait_for(lock, idle_poll, ready)) wake_ = true;
+            if (!wake_cv_.wait_until(lock, until, ready)) {
+                // A safety net, a token that came due, or a deadline to check: look again.
+                wake_ = true;
+                continue;
+            }
             if (stopping_ || !link_up_) return;
-            if (std::chrono::steady_clock::now() >= next_status_) {
+            now = std::chrono::steady_clock::now();
+            if (now >= next_status_) {
                 lock.unlock();
                 publish_online_status();
                 continue;
             }
-            free = window_ - pending_.size();
-            if (free == 0) continue;
+            free = slots();
             wake_ = false;
             for (int l = 0; l < lane_count; ++l) from[l] = lanes_[l].read;
         }
 
         // The journal is read outside the lock: acks keep flowing meanwhile.
-        auto batch = reader.read_after(lane::high, from[0], static_cast<int>(free));
-        if (batch.size() < free) {
-            auto normal =
-                reader.read_after(lane::normal, from[1], static_cast<int>(free - batch.size()));
-            batch.insert(batch.end(), std::make_move_iterator(normal.begin()),
-                         std::make_move_iterator(normal.end()));
+        auto high = reader.read_after(lane::high, from[0], static_cast<int>(free));
+        std::vector<stored_event> normal;
+        if (high.size() < free) {
+            normal = reader.read_after(lane::normal, from[1],
+                                       static_cast<int>((free - high.size()) * batch_));
         }
+        const std::size_t read = high.size() + normal.size();
+        const bool full = high.size() == free || normal.size() == (free - high.size()) * batch_;
+        auto messages = plan_messages(high, normal, free);
+        if (rate_) rate_->take(now, static_cast<std::int64_t>(messages.size()));
         bool idle = false;
         std::int64_t delivered = 0;
         {
             std::lock_guard lock(mutex_);
-            more_ = batch.size() == free;
-            idle = batch.empty() && pending_.empty();
+            more_ = full || high.size() + normal.size() < read;
+            idle = messages.empty() && pending_.empty();
             if (idle) {
                 // Everything committed is acknowledged.
                 if (draining_ && !drained_) {
@@ -691,11 +803,23 @@ void forwarder::impl::pump(journal_reader& reader) {
                 }
                 delivered = acked_since_connect_;
             }
+            // In flight in seq order per lane, whatever message carries each.
+            for (const auto* events : {&high, &normal}) {
+                for (const auto& se : *events) {
+                    lane_state& ls = lanes_[static_cast<int>(se.ev.lane)];
+                    ls.window.push_back({se.seq, false});
+                    ls.read = se.seq;
+                    if (se.seq <= ls.max_sent) {
+                        ++stats_.resent;
+                    } else {
+                        ls.max_sent = se.seq;
+                    }
+                }
+            }
         }
         if (idle && catching_up_) end_catch_up(delivered);
-        if (batch.empty()) continue;
-        for (const auto& se : batch) {
-            if (!publish_event(se)) return;
+        for (auto& m : messages) {
+            if (!publish(m)) return;
         }
     }
 }

@@ -163,9 +163,18 @@ void mosquitto_broker::kill() {
     process_.reset();
 }
 
+void mosquitto_broker::pause() {
+    if (process_) process_->signal(SIGSTOP);
+}
+
+void mosquitto_broker::resume() {
+    if (process_) process_->signal(SIGCONT);
+}
+
 void mosquitto_broker::stop() {
     if (!process_) return;
     process_->signal(SIGTERM);
+    process_->signal(SIGCONT);  // a paused broker acts on the SIGTERM once it runs again
     if (!process_->wait_exit(stop_deadline)) process_->signal(SIGKILL);
     process_.reset();
 }

@@ -75,6 +75,10 @@ class mosquitto_broker {
     // persistent subscribers included) and exits, so nothing it acknowledged is lost.
     void stop();
     bool running();
+    // SIGSTOP / SIGCONT: a broker that keeps its connections open but answers nothing, as
+    // behind a network black hole (TCP still acknowledges, MQTT stays silent).
+    void pause();
+    void resume();
 
   private:
     temp_dir dir_;

@@ -3,8 +3,8 @@
 #include <mqtt/async_client.h>
 #include <rapidjson/document.h>
 
-#include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "tests/helpers/wait.hpp"
 
@@ -14,13 +14,24 @@ namespace {
 constexpr auto connect_deadline = std::chrono::seconds(10);
 constexpr auto retry_interval = std::chrono::milliseconds(100);
 
-// A cheap look at the payload: only a top-level integer "seq" counts.
-std::optional<std::int64_t> seq_of(const std::string& payload) {
+// The "seq" of a payload: a top-level integer "seq" of an object, or those of the objects of an
+// array (a batch of readings).
+std::vector<std::int64_t> seqs_of(const std::string& payload) {
     rapidjson::Document doc;
     doc.Parse<rapidjson::kParseStopWhenDoneFlag>(payload.data(), payload.size());
-    if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-    if (!doc.HasMember("seq") || !doc["seq"].IsInt64()) return std::nullopt;
-    return doc["seq"].GetInt64();
+    std::vector<std::int64_t> out;
+    if (doc.HasParseError()) return out;
+    const auto take = [&](const rapidjson::Value& v) {
+        if (v.IsObject() && v.HasMember("seq") && v["seq"].IsInt64()) {
+            out.push_back(v["seq"].GetInt64());
+        }
+    };
+    if (doc.IsArray()) {
+        for (const auto& element : doc.GetArray()) take(element);
+    } else {
+        take(doc);
+    }
+    return out;
 }
 
 // Marks the subscriber connected once the broker has confirmed the subscription, so a test that
@@ -127,11 +138,11 @@ void mqtt_subscriber::reconnect_loop() {
 }
 
 void mqtt_subscriber::on_message(std::string topic, std::string payload, bool retained) {
-    const auto seq = seq_of(payload);
+    const auto seqs = seqs_of(payload);
     std::lock_guard lock(mutex_);
     messages_.push_back(
         {std::move(topic), std::move(payload), retained, std::chrono::steady_clock::now()});
-    if (seq) seqs_.push_back(*seq);
+    seqs_.insert(seqs_.end(), seqs.begin(), seqs.end());
 }
 
 std::size_t mqtt_subscriber::count() const {

@@ -47,7 +47,8 @@ class mqtt_subscriber {
     std::vector<message> messages() const;
     // Waits until count() >= n or `deadline` passed; returns whether it got there.
     bool wait_for_count(std::size_t n, std::chrono::milliseconds deadline) const;
-    // The "seq" member of every JSON payload that has one -> how many times it was received.
+    // The "seq" member of every JSON payload that has one, and of every element of a JSON array
+    // payload (a batch) -> how many times it was received.
     std::map<std::int64_t, int> seq_counts() const;
     // Connected and subscribed (the broker confirmed the subscription).
     bool connected() const { return connected_.load(); }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iterator>
+#include <optional>
 
 #include "gateway/core/payload.hpp"
 #include "gateway/forward/forwarder.hpp"
@@ -346,4 +347,145 @@ TEST_CASE("stop() does not wait for a broker when nothing is left to deliver") {
     const auto t0 = std::chrono::steady_clock::now();
     fwd.stop(10s);
     CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+}
+
+namespace {
+
+// `n` readings of each of two devices, alternating (as two devices polled together write them).
+std::vector<event> two_devices(int n) {
+    std::vector<event> out;
+    const auto a = readings(n, "boiler");
+    const auto b = readings(n, "cold_room");
+    for (int i = 0; i < n; ++i) {
+        out.push_back(a[i]);
+        out.push_back(b[i]);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("mqtt.batch: a backlog goes out as arrays per device, live readings one by one") {
+    temp_dir dir;
+    test_journal journal(dir);
+    const auto backlog = journal.append(two_devices(3000));
+
+    mosquitto_broker broker;
+    mqtt_subscriber sub(broker.uri(), "edgegate/#");
+    ack_mailbox acks;
+    auto cfg = mqtt_config(broker.uri(), 16);
+    cfg.batch = 50;
+    forwarder fwd(cfg, gateway_id, journal.writer.path(), acks);
+    journal.writer.on_commit([&] { fwd.notify(); });
+    fwd.start();
+    REQUIRE(wait_until([&] { return all_seqs_arrived(sub, backlog); }, 30s));
+    REQUIRE(wait_until([&] { return acks.get(lane::normal) == backlog.back(); }, 10s));
+
+    // Caught up: what comes now goes singly.
+    const auto live = journal.append(readings(5, "boiler"));
+    REQUIRE(wait_until([&] { return all_seqs_arrived(sub, live); }, 10s));
+
+    const std::string prefix = std::string("edgegate/") + gateway_id + "/";
+    std::size_t batches = 0;
+    std::size_t in_batches = 0;
+    for (const auto& m : sub.messages()) {
+        if (!m.topic.starts_with(prefix + "batch/")) continue;
+        ++batches;
+        CAPTURE(m.payload);
+        CHECK_FALSE(m.retained);
+        const auto doc = parse(m.payload);
+        REQUIRE(doc.IsArray());
+        CHECK(doc.Size() >= 1);
+        CHECK(doc.Size() <= 50);
+        in_batches += doc.Size();
+        const std::string device = m.topic.substr((prefix + "batch/").size());
+        for (const auto& r : doc.GetArray()) {
+            // Each element is the reading's single-message payload.
+            CHECK(std::string(r["gateway"].GetString()) == gateway_id);
+            CHECK(std::string(r["device"].GetString()) == device);
+            CHECK(r["seq"].IsInt64());
+        }
+    }
+    // All but the last read (16 messages x 50), which meets the head of the journal, goes in
+    // batches, mostly full ones.
+    CHECK(in_batches >= backlog.size() - 16 * 50);
+    CHECK(in_batches >= 25 * batches);
+    for (const auto& [seq, count] : sub.seq_counts()) {
+        CAPTURE(seq);
+        CHECK(count == 1);
+    }
+    const auto single = on_topic(sub, prefix + "data/boiler/p0");
+    REQUIRE_FALSE(single.empty());
+    CHECK(parse(single.back().payload)["seq"].GetInt64() == live.front());
+    CHECK(fwd.stats().published == static_cast<std::int64_t>(backlog.size() + live.size()));
+    fwd.stop(5s);
+}
+
+TEST_CASE("mqtt.rate_limit: a backlog is paced, and alerts overtake it") {
+    temp_dir dir;
+    test_journal journal(dir);
+    const auto backlog = journal.append(readings(400));
+
+    mosquitto_broker broker;
+    mqtt_subscriber sub(broker.uri(), "edgegate/#");
+    ack_mailbox acks;
+    auto cfg = mqtt_config(broker.uri());
+    cfg.rate_limit = 100;
+    forwarder fwd(cfg, gateway_id, journal.writer.path(), acks);
+    journal.writer.on_commit([&] { fwd.notify(); });
+    fwd.start();
+    REQUIRE(wait_until([&] { return sub.seq_counts().size() >= 150; }, 30s));
+    const auto high = journal.append(status_events(3));
+    REQUIRE(wait_until([&] { return all_seqs_arrived(sub, backlog); }, 30s));
+    CHECK(all_seqs_arrived(sub, high));
+
+    const auto messages = sub.messages();
+    std::optional<std::chrono::steady_clock::time_point> first, last;
+    std::size_t last_event = 0, last_data = 0;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        if (messages[i].topic == events_topic) last_event = i;
+        if (messages[i].topic.find("/data/") == std::string::npos) continue;
+        last_data = i;
+        if (!first) first = messages[i].received;
+        last = messages[i].received;
+    }
+    // Alerts and status events go first: they did not wait behind the rest of the backlog.
+    CHECK(last_event < last_data);
+    // A second's worth (100) at once, then 100 a second: the other 300 take 3 s at least. A
+    // bound from below: a slow machine only makes it longer.
+    const double spread = std::chrono::duration<double>(*last - *first).count();
+    CHECK(spread >= 2.5);
+    fwd.stop(5s);
+}
+
+TEST_CASE("a broker that stops answering is noticed after 1.5 x keepalive, then caught up") {
+    temp_dir dir;
+    test_journal journal(dir);
+    mosquitto_broker broker;
+    mqtt_subscriber sub(broker.uri(), "edgegate/#");
+    ack_mailbox acks;
+    auto cfg = mqtt_config(broker.uri());
+    cfg.keepalive = 2s;
+    forwarder fwd(cfg, gateway_id, journal.writer.path(), acks);
+    journal.writer.on_commit([&] { fwd.notify(); });
+    fwd.start();
+    auto seqs = journal.append(readings(100));
+    REQUIRE(wait_until([&] { return all_seqs_arrived(sub, seqs); }, 10s));
+
+    // Connections stay open, TCP still acknowledges, MQTT answers nothing: a black hole.
+    broker.pause();
+    const auto paused = std::chrono::steady_clock::now();
+    const auto more = journal.append(readings(100, "cold_room"));
+    seqs.insert(seqs.end(), more.begin(), more.end());
+    REQUIRE(wait_until([&] { return !fwd.stats().connected; }, 15s, 10ms));
+    const double noticed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - paused).count();
+    // 1.5 x 2 s after the last acknowledgement, which came before the pause; the rest is the
+    // scheduling of two processes on a loaded machine.
+    CHECK(noticed <= 3.0 + 1.0);
+
+    broker.resume();
+    CHECK(wait_until([&] { return all_seqs_arrived(sub, seqs); }, 30s));
+    CHECK(wait_until([&] { return acks.get(lane::normal) == seqs.back(); }, 10s));
+    fwd.stop(5s);
 }

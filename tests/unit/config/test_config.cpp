@@ -89,6 +89,10 @@ const std::vector<bad_case> bad_cases = {
      {":2:8: mqtt.qos: 3 is out of range (0..2)"}},
     {"window_out_of_range.yaml",
      {":2:11: mqtt.window: 0 is out of range (1..10000)"}},
+    {"rate_limit_negative.yaml",
+     {":2:15: mqtt.rate_limit: -5 is out of range (0..1000000)"}},
+    {"batch_too_large.yaml",
+     {":3:10: mqtt.batch: 5000 is out of range (1..1000)"}},
     {"not_a_number.yaml",
      {":2:17: journal.commit_batch: expected a whole number, got 'many'"}},
     {"bad_duration.yaml",
@@ -254,6 +258,8 @@ void check_defaults(const gateway_config& cfg) {
     CHECK(cfg.mqtt.keepalive == mqtt.keepalive);
     CHECK(cfg.mqtt.topic_prefix == mqtt.topic_prefix);
     CHECK(cfg.mqtt.window == mqtt.window);
+    CHECK(cfg.mqtt.rate_limit == 0);
+    CHECK(cfg.mqtt.batch == 1);
     CHECK(cfg.mqtt.reconnect.min == mqtt.reconnect.min);
     CHECK(cfg.mqtt.reconnect.max == mqtt.reconnect.max);
     CHECK_FALSE(cfg.mqtt.tls.has_value());
@@ -317,6 +323,8 @@ TEST_CASE("a file setting every key loads every value") {
     CHECK(cfg.mqtt.keepalive == 1min);
     CHECK(cfg.mqtt.topic_prefix == "plant/north");
     CHECK(cfg.mqtt.window == 64);
+    CHECK(cfg.mqtt.rate_limit == 500);
+    CHECK(cfg.mqtt.batch == 100);
     CHECK(cfg.mqtt.reconnect.min == 1s);
     CHECK(cfg.mqtt.reconnect.max == 2min);
     CHECK(cfg.commands.max_age == 10s);
