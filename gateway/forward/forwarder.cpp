@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -21,6 +22,7 @@
 #include "gateway/core/backoff.hpp"
 #include "gateway/core/payload.hpp"
 #include "gateway/core/token_bucket.hpp"
+#include "gateway/forward/tls_probe.hpp"
 
 namespace edgegate {
 
@@ -32,6 +34,8 @@ constexpr auto idle_poll = std::chrono::seconds(1);
 constexpr auto connect_timeout = std::chrono::seconds(10);
 // How often a pending connect looks at stop().
 constexpr auto connect_poll = std::chrono::milliseconds(100);
+// The handshake that explains a failed TLS connect (once per outage); stop() may wait for it.
+constexpr auto tls_probe_timeout = std::chrono::seconds(3);
 // The offline status and the DISCONNECT at stop(), each.
 constexpr auto farewell_timeout = std::chrono::seconds(2);
 // Publishes waiting this many keep-alive intervals for any acknowledgement mean a dead link
@@ -102,32 +106,18 @@ std::string_view server_of(std::string_view uri) {
     return scheme == std::string_view::npos ? uri : uri.substr(scheme + 3);
 }
 
-// The reason of an OpenSSL error line as ERR_print_errors_cb hands it to Paho's callback,
-// "<thread>:error:<code>:<library>:<function>:<reason>:<file>:<line>:<data>", or the whole
-// line when it is shaped otherwise.
-std::string openssl_reason(std::string_view line) {
-    while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.remove_suffix(1);
-    const auto start = line.find("error:");
-    if (start == std::string_view::npos) return std::string(line);
-    std::string_view rest = line.substr(start);
-    for (int field = 0; field < 4; ++field) {
-        const auto colon = rest.find(':');
-        if (colon == std::string_view::npos) return std::string(line);
-        rest.remove_prefix(colon + 1);
-    }
-    return std::string(rest.substr(0, rest.find(':')));
-}
-
-// Some TLS failures reach Paho's trace only, not the OpenSSL error callback: its host-name
-// check after the handshake, and a broker that drops the session after the handshake (a TLS 1.3
-// broker refusing a missing client certificate). So while a TLS connect is in progress the trace
-// is on and the few lines that tell these apart are kept; otherwise it stays off. The trace is
-// process-wide: two forwarders connecting at the same moment would share what it saw, which the
-// daemon, with one forwarder, never does. Left alone when the user traces Paho
+// Paho reports a failed TLS connect only as a generic connect failure; some causes show in its
+// trace: its host-name check after the handshake, and a broker that drops the session after the
+// handshake (a TLS 1.3 broker refusing a missing client certificate). So while a TLS connect is
+// in progress the trace is on and the few lines that tell these apart are kept; otherwise it stays
+// off. It also shows whether Paho got past the TCP connect to its TLS layer at all.
+// The trace is process-wide: two forwarders connecting at the same moment would share what it saw,
+// which the daemon, with one forwarder, never does. Left alone when the user traces Paho
 // (MQTT_C_CLIENT_TRACE).
 class tls_trace {
   public:
     struct seen {
+        bool tls_began = false;  // Paho set up TLS (or failed to) on a connected socket
         bool handshake_done = false;
         bool host_mismatch = false;
         std::string alert;  // the last fatal alert the broker sent, as OpenSSL names it
@@ -182,14 +172,20 @@ class tls_trace {
         constexpr std::string_view name_failed = "X509_check_host for hostname ";
         constexpr std::string_view address_passed = "rc from X509_check_ip_asc is 1";
         constexpr std::string_view alert = "SSL alert read:fatal:";
+        // Paho's TLS layer: a handshake starting, or loading the settings failing.
+        constexpr std::string_view started = "SSL handshake started";
+        constexpr std::string_view tls_failed = "SSLSocket error";
         constexpr std::string_view done = "SSL negotiation finished successfully";
         const bool mismatch = line.find(name_failed) != std::string_view::npos;
         const bool address = line.find(address_passed) != std::string_view::npos;
+        const bool begun = line.find(started) != std::string_view::npos ||
+                           line.find(tls_failed) != std::string_view::npos;
         const bool handshake = line.find(done) != std::string_view::npos;
         const auto at = line.find(alert);
-        if (!mismatch && !address && !handshake && at == std::string_view::npos) return;
+        if (!mismatch && !address && !begun && !handshake && at == std::string_view::npos) return;
         tls_trace& t = get();
         std::lock_guard lock(t.mutex_);
+        if (begun) t.seen_.tls_began = true;
         if (handshake) t.seen_.handshake_done = true;
         if (mismatch) t.seen_.host_mismatch = true;
         if (address) t.seen_.host_mismatch = false;
@@ -208,12 +204,16 @@ std::string_view host_of(std::string_view server) {
     return server.substr(0, server.rfind(':'));
 }
 
+// Asked for the cause of a failed TLS handshake when nothing else tells it; may block a few
+// seconds (tls_probe.hpp). Nothing: unknown.
+using handshake_diagnosis = std::function<std::optional<std::string>()>;
+
 // A refused connect in words a user can act on. Paho reports an MQTT 3.1.1 CONNACK refusal as
 // the return code (1..5) and an MQTT 5 one as the reason code; a failed TLS handshake only as a
-// generic connect failure, its cause coming from OpenSSL through the error callback (`tls`).
+// generic connect failure, its cause coming from the trace or, failing that, from `diagnose`.
 std::string connect_failure(const mqtt::exception& e, std::string_view server,
-                            const std::string& tls, const tls_trace::seen& trace,
-                            bool client_certificate) {
+                            const tls_trace::seen& trace, bool client_certificate,
+                            const handshake_diagnosis& diagnose) {
     const std::string refused = "broker " + std::string(server) + " refused the connection: ";
     switch (e.get_reason_code()) {
         case mqtt::ReasonCode::BAD_USER_NAME_OR_PASSWORD:
@@ -238,7 +238,6 @@ std::string connect_failure(const mqtt::exception& e, std::string_view server,
             break;
     }
     const std::string handshake = "TLS handshake with " + std::string(server) + " failed: ";
-    if (!tls.empty()) return handshake + tls;
     if (trace.host_mismatch) {
         return handshake + "the broker's certificate does not name " + std::string(host_of(server));
     }
@@ -260,6 +259,7 @@ std::string connect_failure(const mqtt::exception& e, std::string_view server,
         }
         return closed;
     }
+    if (const auto reason = diagnose()) return handshake + *reason;
     return e.what();
 }
 
@@ -276,7 +276,7 @@ struct forwarder::impl : mqtt::iaction_listener {
     ~impl() override;
 
     void run();
-    bool connect(std::string& error);
+    bool connect(std::string& error, bool explain);
     void on_connected();
     // Publishes the retained online status with the current figures; forwarder thread.
     void publish_online_status();
@@ -293,7 +293,7 @@ struct forwarder::impl : mqtt::iaction_listener {
     void wait_before_retry(backoff& delays, journal_reader* reader);
     void confirm_drained(journal_reader& reader);
     void farewell();
-    mqtt::ssl_options tls_options(std::uint64_t generation);
+    mqtt::ssl_options tls_options() const;
     void end_catch_up(std::int64_t delivered);
 
     // Delivery tokens (Paho's threads).
@@ -345,8 +345,6 @@ struct forwarder::impl : mqtt::iaction_listener {
     bool more_ = false;                // the last read filled the window: a backlog remains
     bool link_up_ = false;
     std::string link_error_;
-    // What OpenSSL said during the current connect attempt (Paho's thread writes it).
-    std::string tls_error_;
     bool draining_ = false;  // stop() waits for everything to be acknowledged
     bool drained_ = false;
     bool stopping_ = false;
@@ -513,7 +511,8 @@ void forwarder::impl::on_failure(const mqtt::token& tok) {
 
 // Verification on (the default) means both OpenSSL's check of the chain against the trust
 // store and Paho's post-handshake check that the certificate names the host of the URI.
-mqtt::ssl_options forwarder::impl::tls_options(std::uint64_t generation) {
+// No error handler: Paho would call it through a dangling pointer (forwarder.hpp).
+mqtt::ssl_options forwarder::impl::tls_options() const {
     const tls_section& tls = *cfg_.tls;
     mqtt::ssl_options ssl;
     // Without a CA file Paho loads OpenSSL's default verify paths: the system store.
@@ -524,25 +523,17 @@ mqtt::ssl_options forwarder::impl::tls_options(std::uint64_t generation) {
     }
     ssl.set_enable_server_cert_auth(tls.verify);
     ssl.set_verify(tls.verify);
-    // The first error is the cause; later ones describe the same failure from further up.
-    ssl.set_error_handler([this, generation](const std::string& text) {
-        std::lock_guard lock(mutex_);
-        if (generation == generation_ && tls_error_.empty()) tls_error_ = openssl_reason(text);
-    });
     return ssl;
 }
 
-bool forwarder::impl::connect(std::string& error) {
+// `explain`: this failure is the one logged (the first of an outage), so a TLS failure of unknown
+// cause is worth a probe of a few seconds; a retry never probes, so a dead broker is not probed in
+// a loop.
+bool forwarder::impl::connect(std::string& error, bool explain) {
     if (!client_fresh_) new_client();
     client_fresh_ = false;
-    std::uint64_t generation = 0;
-    {
-        std::lock_guard lock(mutex_);
-        generation = generation_;
-        tls_error_.clear();
-    }
     mqtt::connect_options opts;
-    if (cfg_.tls) opts.set_ssl(tls_options(generation));
+    if (cfg_.tls) opts.set_ssl(tls_options());
     if (!cfg_.username.empty()) opts.set_user_name(cfg_.username);
     if (!cfg_.password.empty()) opts.set_password(cfg_.password.reveal());
     opts.set_keep_alive_interval(cfg_.keepalive);
@@ -578,9 +569,17 @@ bool forwarder::impl::connect(std::string& error) {
         return true;
     } catch (const mqtt::exception& e) {
         const auto trace = cfg_.tls ? tls_trace::take() : tls_trace::seen{};
-        std::lock_guard lock(mutex_);
-        error = connect_failure(e, server_of(cfg_.uri), tls_error_, trace,
-                                cfg_.tls && !cfg_.tls->cert_file.empty());
+        const std::string_view server = server_of(cfg_.uri);
+        // With verify off, verification cannot be the cause; a broker that refused the TCP
+        // connect (or a host that does not resolve) is not worth a probe either.
+        const bool probe = explain && cfg_.tls && cfg_.tls->verify && trace.tls_began;
+        const handshake_diagnosis diagnose = [&]() -> std::optional<std::string> {
+            if (!probe) return std::nullopt;
+            progress_ = std::chrono::steady_clock::now();
+            return tls_handshake_failure(server, *cfg_.tls, tls_probe_timeout);
+        };
+        error =
+            connect_failure(e, server, trace, cfg_.tls && !cfg_.tls->cert_file.empty(), diagnose);
         return false;
     }
 }
@@ -925,7 +924,8 @@ void forwarder::impl::run() {
             }
             std::string error;
             ++attempts;
-            if (!connect(error)) {
+            // Only the first failure of an outage is logged, so only it is explained.
+            if (!connect(error, !in_outage)) {
                 start_outage(error, "cannot connect to the broker");
                 wait_before_retry(delays, &*reader);
                 continue;

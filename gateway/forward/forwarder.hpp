@@ -43,6 +43,15 @@ using status_source = std::function<status_figures()>;
 // false, and may present a client certificate; user name and password go in the CONNECT. A
 // refused connect (TLS, credentials) is an outage like an unreachable broker: logged once, in
 // words naming the cause, and retried with backoff while the journal keeps everything.
+// The cause of a failed TLS handshake does not come from Paho's OpenSSL error callback
+// (ssl_options::set_error_handler is not used): Paho C++ 1.2.0 hands Paho C a pointer to the
+// by-value copy of the connect options as the callback's context, and Paho calls it during the
+// handshake after that copy is gone (eclipse-paho/paho.mqtt.cpp#325, #439); no options we keep
+// can stand in for it. Paho's trace names a host-name mismatch and a broker's alert, but not
+// OpenSSL's reason for a failed verification. So when a handshake that began fails for no cause
+// the trace names, with `tls.verify` on, the first failure of an outage (the one logged) is
+// explained by a handshake of our own with the same settings (tls_probe.hpp, 3 s at most);
+// retries are never probed, so a broken broker is not probed in a loop.
 // Status on `<prefix>/<gw>/status` (retained): {"state":"online","gateway":..,"version":..,"ts":..,
 // "forwarded_total":.., the status_figures when a source is set, "connected_since":..} after
 // every connect and again every `mqtt.status_interval` while connected;
@@ -86,7 +95,9 @@ class forwarder {
     // Any thread, never blocks: when the forwarder thread last began a loop iteration, the
     // watchdog's sign of life. Every wait of that thread (for work, for acknowledgements, for
     // a connect, between reconnect attempts) lasts at most about a second, so a slow or absent
-    // broker keeps it current and only a thread stuck inside one call falls behind.
+    // broker keeps it current and only a thread stuck inside one call falls behind. The one
+    // exception, the TLS probe at the start of an outage, lasts 3 s at most (plus a name lookup
+    // that has just succeeded for Paho), well within any watchdog period.
     std::chrono::steady_clock::time_point last_progress() const;
 
   private:

@@ -22,6 +22,10 @@ struct options {
     int commit_batch = 1000;  // the journal's default
     int forward_events = 100000;
     int window = 256;  // the forwarder's default
+    int batch = 50;    // mqtt.batch of the forward and backlog lines with batch mode on
+    // mqtt.rate_limit of the rate-limit line (messages/s), held for `rate_seconds` of measuring.
+    int rate_limit = 1000;
+    int rate_seconds = 5;
     int latency_rate = 1000;
     int latency_seconds = 20;
     int gateway_seconds = 20;
@@ -94,8 +98,10 @@ std::string unit_with_range(std::string_view unit, const spread& s, std::size_t 
 double seconds_between(std::chrono::steady_clock::time_point a,
                        std::chrono::steady_clock::time_point b);
 
-// `n` readings of one device with ten points, as the simulated driver would deliver them.
-std::vector<reading> make_readings(int n, const std::string& device);
+// `n` readings of devices with ten points each, as the simulated driver would deliver them: one
+// device named `device`, or `devices` of them named `<device>-0`, `<device>-1`, ... taking turns
+// poll by poll (ten readings each), as a gateway with several devices journals them.
+std::vector<reading> make_readings(int n, const std::string& device, int devices = 1);
 
 // The ingest channel's capacity in the gateway (gateway/cli/run.cpp); the figures use the same.
 inline constexpr std::size_t channel_capacity = 10000;

@@ -1,11 +1,14 @@
 // Figures 7 and 8, on one journal of a million undelivered events (as an outage leaves it):
 // 8. backlog: the real `edgegate` binary drains it to a local mosquitto while a simulated device
 //    keeps producing live readings; its drain rate is set beside the forward figure's rate (the
-//    drain time that figure predicts) and its peak RSS is sampled throughout;
+//    drain time that figure predicts) and its peak RSS is sampled throughout; then a copy of the
+//    same journal is drained with mqtt.batch, beside the drain without;
 // 7. start-up: exec to READY=1 on that journal, beside the same on an empty journal.
 #include <algorithm>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gateway/core/payload.hpp"
@@ -39,15 +42,16 @@ std::string live_device() {
     return yaml;
 }
 
-// `n` readings committed in transactions of 1,000 with durability normal: seqs 1..n, all
-// undelivered (no forwarder cursor yet). Built in slices so the bench does not hold them all.
-double fill_journal(const std::string& path, int n) {
+// `n` readings of `devices` devices committed in transactions of 1,000 with durability normal:
+// seqs 1..n, all undelivered (no forwarder cursor yet). Built in slices so the bench does not
+// hold them all.
+double fill_journal(const std::string& path, int n, int devices) {
     const auto t0 = clock_type::now();
     journal_writer journal({path, false, 1ull << 40, std::chrono::hours(24 * 3650)});
     constexpr int slice = 10000;
     constexpr int batch = 1000;
     for (int done = 0; done < n; done += slice) {
-        const auto readings = make_readings(std::min(slice, n - done), "backlog");
+        const auto readings = make_readings(std::min(slice, n - done), "backlog", devices);
         for (std::size_t i = 0; i < readings.size(); i += batch) {
             journal.begin();
             for (std::size_t j = i; j < std::min(readings.size(), i + batch); ++j) {
@@ -104,76 +108,140 @@ void startup(const options& opts, table& out, const std::string& journal, int n)
                       fixed(summarize(ratios).median, 2), rerun_command(opts, "startup")});
 }
 
-void backlog(const options& opts, table& out, const std::string& journal, int n) {
-    out.section("8. Backlog: edgegate drains " + thousands(n) +
-                " journaled events while live readings flow");
+// One drain of the backlog journal by the real binary, with `mqtt.batch: batch`.
+struct drain_result {
+    std::int64_t last_before = 0;  // undelivered events at the start
+    double ready_s = 0;
+    double drain_s = 0;  // exec until every backlog seq arrived
+    std::int64_t drained = 0;
+    bool done = false;
+    long peak_rss_kib = 0;
+    double cpu_share = 0;  // CPU time / drain time
+    std::int64_t live_events = 0;
+    double live_s = 0;
+    bool live_done = false;
+    std::int64_t duplicates = 0;
+    gateway_process::stopped stopped;
+
+    double rate() const { return static_cast<double>(drained) / drain_s; }
+};
+
+drain_result drain(const std::string& journal, int n, int batch) {
     test::mosquitto_broker broker(false);
     test::temp_dir dir;
     timing_subscriber sub(broker.uri(), std::string("edgegate/") + gateway_id + "/#",
                           "edgegate-bench-backlog-sub");
-    const auto config =
-        write_config(dir.path(), "backlog", gateway_id, journal, broker.uri(), live_device());
-    const auto last_before = journal_reader(journal).read_stats().last_seq;
+    const std::string mqtt_yaml = batch > 1 ? "  batch: " + std::to_string(batch) + "\n" : "";
+    const auto config = write_config(dir.path(), "backlog", gateway_id, journal, broker.uri(),
+                                     live_device(), mqtt_yaml);
+    drain_result d;
+    d.last_before = journal_reader(journal).read_stats().last_seq;
 
     gateway_process gw(config, dir.path());
     const auto t0 = clock_type::now();
     const auto ready = gw.wait_ready(ready_deadline);
     if (!ready) throw std::runtime_error("edgegate sent no READY=1 (log: " + gw.log() + ")");
+    d.ready_s = *ready;
     // A drain slower than 1,000 events/s (plus a minute) is reported from what had arrived.
-    const auto deadline = t0 + 60s + std::chrono::milliseconds(last_before);
-    const auto drain = sample_process(gw.pid(), deadline, [&] { return sub.seq_prefix() >= n; });
-    const double drain_s = seconds_between(t0, clock_type::now());
-    const std::int64_t drained = std::min<std::int64_t>(sub.seq_prefix(), n);
+    const auto deadline = t0 + 60s + std::chrono::milliseconds(d.last_before);
+    const auto drained = sample_process(gw.pid(), deadline, [&] { return sub.seq_prefix() >= n; });
+    d.drain_s = seconds_between(t0, clock_type::now());
+    d.drained = std::min<std::int64_t>(sub.seq_prefix(), n);
+    d.done = drained.done;
     // Everything the gateway journaled meanwhile (live readings, its status events) comes after
     // the backlog in seq order; how long until that too has arrived.
     const auto last_during = journal_reader(journal).read_stats().last_seq;
+    d.live_events = last_during - d.last_before;
     const auto t1 = clock_type::now();
     const auto live = sample_process(gw.pid(), t1 + live_deadline,
                                      [&] { return sub.seq_prefix() >= last_during; });
-    const double live_s = seconds_between(t1, clock_type::now());
-    const auto stopped = gw.stop();
-    if (drain.exited || live.exited) {
+    d.live_s = seconds_between(t1, clock_type::now());
+    d.live_done = live.done;
+    d.stopped = gw.stop();
+    if (drained.exited || live.exited) {
         throw std::runtime_error("edgegate exited during the drain (log: " + gw.log() + ")");
     }
+    d.peak_rss_kib = std::max(drained.peak_rss_kib, live.peak_rss_kib);
+    d.cpu_share = drained.cpu_seconds / drained.wall_seconds;
+    d.duplicates = sub.duplicates();
+    return d;
+}
 
-    const double rate = static_cast<double>(drained) / drain_s;
-    const long peak = std::max(drain.peak_rss_kib, live.peak_rss_kib);
-    out.row("undelivered events at start (backlog " + thousands(n) + ")",
-            thousands(static_cast<double>(last_before)), "events");
-    out.row("  exec to READY=1", fixed(*ready, 2), "s");
-    out.row("  exec to every backlog event at the subscriber", fixed(drain_s, 1),
-            drain.done
-                ? "s"
-                : "s (deadline passed with " + thousands(static_cast<double>(drained)) + ")");
-    out.row("  drain rate", thousands(rate), "events/s");
-    out.row("  peak RSS during the drain (VmHWM)", thousands(static_cast<double>(peak)), "KiB");
-    out.row("  CPU time / drain time", fixed(100.0 * drain.cpu_seconds / drain.wall_seconds, 1),
-            "% of one core");
+void drain_rows(table& out, const drain_result& d) {
+    out.row("  exec to READY=1", fixed(d.ready_s, 2), "s");
+    out.row("  exec to every backlog event at the subscriber", fixed(d.drain_s, 1),
+            d.done ? "s"
+                   : "s (deadline passed with " + thousands(static_cast<double>(d.drained)) + ")");
+    out.row("  drain rate", thousands(d.rate()), "events/s");
+    out.row("  peak RSS during the drain (VmHWM)", thousands(static_cast<double>(d.peak_rss_kib)),
+            "KiB");
+    out.row("  CPU time / drain time", fixed(100.0 * d.cpu_share, 1), "% of one core");
     out.row("  events journaled during the drain (live readings, status)",
-            thousands(static_cast<double>(last_during - last_before)), "events");
-    out.row("  ... all of them arrived after the backlog within", fixed(live_s, 2),
-            live.done ? "s" : "s (deadline passed)");
-    out.row("  duplicates at the subscriber", thousands(static_cast<double>(sub.duplicates())),
+            thousands(static_cast<double>(d.live_events)), "events");
+    out.row("  ... all of them arrived after the backlog within", fixed(d.live_s, 2),
+            d.live_done ? "s" : "s (deadline passed)");
+    out.row("  duplicates at the subscriber", thousands(static_cast<double>(d.duplicates)),
             "messages");
     out.row("  SIGTERM to exit (exit code " +
-                (stopped.exit_code ? std::to_string(*stopped.exit_code) : "none") + ")",
-            fixed(stopped.seconds, 2), "s");
-    const auto forward_rate = out.recall("forward_eps");
-    std::string baseline = "n/a (run with the forward figure)";
-    std::string ratio = "n/a";
-    if (forward_rate) {
-        const double predicted = static_cast<double>(n) / *forward_rate;
-        out.row("drain time predicted by the forward figure's rate", fixed(predicted, 1),
-                "s (" + thousands(*forward_rate) + " events/s)");
-        out.row("ratio drain rate / forward rate", ratio_text(rate, *forward_rate), "");
-        baseline = fixed(predicted, 1) + " s predicted by the forward rate (" +
-                   thousands(*forward_rate) + " events/s)";
-        ratio = ratio_text(rate, *forward_rate);
+                (d.stopped.exit_code ? std::to_string(*d.stopped.exit_code) : "none") + ")",
+            fixed(d.stopped.seconds, 2), "s");
+}
+
+// Figures of the forward line `key` of this run, set beside a drain: the drain time its rate
+// predicts and the ratio of the rates. {baseline, ratio} for the summary, n/a without it.
+std::pair<std::string, std::string> forward_baseline(table& out, const std::string& key,
+                                                     const drain_result& d, int n) {
+    const auto forward_rate = out.recall(key);
+    if (!forward_rate) return {"n/a (run with the forward figure)", "n/a"};
+    const double predicted = static_cast<double>(n) / *forward_rate;
+    out.row("  drain time predicted by the forward figure's rate", fixed(predicted, 1),
+            "s (" + thousands(*forward_rate) + " events/s)");
+    out.row("  ratio drain rate / forward rate", ratio_text(d.rate(), *forward_rate), "");
+    return {fixed(predicted, 1) + " s predicted by the forward rate (" + thousands(*forward_rate) +
+                " events/s)",
+            ratio_text(d.rate(), *forward_rate)};
+}
+
+std::string drain_figure(const drain_result& d) {
+    return fixed(d.drain_s, 1) + " s (" + thousands(d.rate()) + " events/s), peak RSS " +
+           thousands(static_cast<double>(d.peak_rss_kib)) + " KiB";
+}
+
+// The drain without batches, then the same journal (copied before the first drain delivered
+// it) drained with `mqtt.batch`.
+void backlog(const options& opts, table& out, const std::string& journal, int n) {
+    out.section("8. Backlog: edgegate drains " + thousands(n) +
+                " journaled events while live readings flow");
+    // A closed journal is its file alone (the last connection removed the -wal).
+    if (std::filesystem::exists(journal + "-wal")) {
+        throw std::runtime_error("the backlog journal was not closed cleanly: " + journal + "-wal");
     }
+    const std::string batch_journal = journal + "-batch.db";
+    std::filesystem::copy_file(journal, batch_journal);
+
+    const auto plain = drain(journal, n, 1);
+    out.row("undelivered events at start (backlog " + thousands(n) + ")",
+            thousands(static_cast<double>(plain.last_before)), "events");
+    drain_rows(out, plain);
+    const auto [baseline, ratio] = forward_baseline(out, "forward_eps", plain, n);
     out.add_headline({"backlog, drain " + thousands(n) + " events with live readings flowing",
-                      fixed(drain_s, 1) + " s (" + thousands(rate) + " events/s), peak RSS " +
-                          thousands(static_cast<double>(peak)) + " KiB",
-                      baseline, ratio, rerun_command(opts, "forward,backlog")});
+                      drain_figure(plain), baseline, ratio,
+                      rerun_command(opts, "forward,backlog")});
+
+    const std::string batch_name = "mqtt.batch: " + std::to_string(opts.batch);
+    const auto batched = drain(batch_journal, n, opts.batch);
+    std::filesystem::remove(batch_journal);
+    out.row("the same backlog with " + batch_name,
+            thousands(static_cast<double>(batched.last_before)), "events");
+    drain_rows(out, batched);
+    forward_baseline(out, "forward_batch_eps", batched, n);
+    out.row("  ratio drain rate with / without batch", ratio_text(batched.rate(), plain.rate()),
+            "");
+    out.add_headline({"backlog with " + batch_name + ", drain " + thousands(n) + " events",
+                      drain_figure(batched),
+                      fixed(plain.drain_s, 1) + " s (" + thousands(plain.rate()) +
+                          " events/s, the same drain without batch)",
+                      ratio_text(batched.rate(), plain.rate()), rerun_command(opts, "backlog")});
 }
 
 bool wants(const options& opts, const std::string& figure) {
@@ -187,7 +255,8 @@ void bench_journal_figures(const options& opts, table& out) {
     test::temp_dir dir;
     const std::string journal = dir.file("journal.db");
     const int n = opts.backlog_events;
-    const double fill_s = fill_journal(journal, n);
+    // A few devices, as in the forward figure, so that batches form as they do in the field.
+    const double fill_s = fill_journal(journal, n, 4);
     out.text("");
     out.text("(a journal of " + thousands(n) + " undelivered readings filled in " +
              fixed(fill_s, 1) + " s for the backlog and start-up figures)");

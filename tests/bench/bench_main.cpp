@@ -232,6 +232,18 @@ int main(int argc, char** argv) {
     app.add_option("--window", opts.window, "publishes in flight (mqtt.window)")
         ->capture_default_str()
         ->check(CLI::Range(1, 65535));
+    app.add_option("--batch", opts.batch,
+                   "mqtt.batch of the forward and backlog lines with batch mode on")
+        ->capture_default_str()
+        ->check(CLI::Range(2, 1000));
+    app.add_option("--rate-limit", opts.rate_limit,
+                   "mqtt.rate_limit (messages/s) of the forward line with a rate limit")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    app.add_option("--rate-seconds", opts.rate_seconds,
+                   "how long the rate-limited publish rate is measured")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600));
     app.add_option("--latency-rate", opts.latency_rate, "readings per second for the latency run")
         ->capture_default_str()
         ->check(CLI::Range(1, 100000));
@@ -268,6 +280,7 @@ int main(int argc, char** argv) {
         scale("--ingest-full", opts.ingest_full, 20000);
         scale("--ingest-normal", opts.ingest_normal, 20000);
         scale("--forward-events", opts.forward_events, 10000);
+        scale("--rate-seconds", opts.rate_seconds, 2);
         scale("--latency-seconds", opts.latency_seconds, 5);
         scale("--gateway-seconds", opts.gateway_seconds, 5);
         scale("--backlog-events", opts.backlog_events, 100000);

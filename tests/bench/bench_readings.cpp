@@ -11,7 +11,13 @@ namespace {
 constexpr int points_per_device = 10;
 }  // namespace
 
-std::vector<reading> make_readings(int n, const std::string& device) {
+std::vector<reading> make_readings(int n, const std::string& device, int devices) {
+    std::vector<std::string> names;
+    if (devices <= 1) {
+        names.push_back(device);
+    } else {
+        for (int d = 0; d < devices; ++d) names.push_back(device + "-" + std::to_string(d));
+    }
     std::vector<std::string> points;
     for (int p = 0; p < points_per_device; ++p) points.push_back("point_" + std::to_string(p));
     const timestamp now = wall_clock::now();
@@ -19,7 +25,8 @@ std::vector<reading> make_readings(int n, const std::string& device) {
     out.reserve(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) {
         reading r;
-        r.device = device;
+        // One poll delivers a device's ten points together; the devices take turns.
+        r.device = names[static_cast<std::size_t>(i / points_per_device) % names.size()];
         r.point = points[static_cast<std::size_t>(i % points_per_device)];
         // A sine between 60 and 95 in full double precision, as the simulated driver's
         // temperatures are: the JSON number is as long as a real one.

@@ -13,6 +13,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto stop_deadline = 15s;
+// How often the notification reader looks whether the process object is going away.
+constexpr auto notify_poll = 100ms;
 
 }  // namespace
 
@@ -21,11 +23,32 @@ gateway_process::gateway_process(const std::string& config, const std::string& d
       notify_(dir + "/notify.sock"),
       started_(std::chrono::steady_clock::now()),
       process_({EDGEGATE_BIN, "run", "-c", config}, log_,
-               {"NOTIFY_SOCKET=" + dir + "/notify.sock"}) {}
+               {"NOTIFY_SOCKET=" + dir + "/notify.sock"}),
+      reader_([this] { read_notifications(); }) {}
+
+gateway_process::~gateway_process() {
+    closing_ = true;
+    reader_.join();
+}
+
+void gateway_process::read_notifications() {
+    while (!closing_) {
+        const auto message = notify_.receive(notify_poll);
+        // Dated as soon as it is read: receive() returns as soon as the datagram is there.
+        if (message && *message == "READY=1") {
+            std::lock_guard lock(mutex_);
+            ready_at_ = std::chrono::steady_clock::now();
+            ready_cv_.notify_all();
+        }
+    }
+}
 
 std::optional<double> gateway_process::wait_ready(std::chrono::milliseconds deadline) {
-    if (!notify_.wait_for("READY=1", deadline)) return std::nullopt;
-    return seconds_between(started_, std::chrono::steady_clock::now());
+    std::unique_lock lock(mutex_);
+    if (!ready_cv_.wait_for(lock, deadline, [this] { return ready_at_.has_value(); })) {
+        return std::nullopt;
+    }
+    return seconds_between(started_, *ready_at_);
 }
 
 gateway_process::stopped gateway_process::stop() {
@@ -40,13 +63,13 @@ gateway_process::stopped gateway_process::stop() {
 
 std::string write_config(const std::string& dir, const std::string& name, const std::string& id,
                          const std::string& journal, const std::string& uri,
-                         const std::string& devices_yaml) {
+                         const std::string& devices_yaml, const std::string& mqtt_yaml) {
     const std::string path = dir + "/" + name + ".yaml";
     std::ofstream out(path);
     out << "gateway: { id: " << id << " }\n"
         << "journal:\n  path: " << journal << "\n  durability: full\n  max_bytes: 64GiB\n"
         << "mqtt:\n  uri: " << uri << "\n  reconnect: { min: 100ms, max: 1s }\n"
-        << "devices:\n"
+        << mqtt_yaml << "devices:\n"
         << devices_yaml;
     if (!out) throw std::runtime_error("could not write " + path);
     return path;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <vector>
 
 namespace edgegate::bench {
 
@@ -19,17 +20,30 @@ timing_subscriber::timing_subscriber(const std::string& uri, const std::string& 
         const auto& payload = m->get_payload_ref();
         rapidjson::Document doc;
         doc.Parse(payload.data(), payload.size());
+        std::vector<std::int64_t> seqs;
         // HasMember rather than FindMember() == MemberEnd(): clang 14 in C++20 rejects
         // RapidJSON's iterator comparison as ambiguous (-Wambiguous-reversed-operator).
-        if (!doc.HasParseError() && doc.IsObject()) {
-            if (doc.HasMember("value") && doc["value"].IsNumber())
-                a.value = doc["value"].GetDouble();
-            if (doc.HasMember("seq") && doc["seq"].IsInt64()) a.seq = doc["seq"].GetInt64();
+        const auto take = [&](const rapidjson::Value& v) {
+            if (!v.IsObject()) return;
+            if (v.HasMember("value") && v["value"].IsNumber()) a.value = v["value"].GetDouble();
+            if (v.HasMember("seq") && v["seq"].IsInt64()) {
+                a.seq = v["seq"].GetInt64();
+                seqs.push_back(a.seq);
+            }
+        };
+        if (!doc.HasParseError()) {
+            if (doc.IsArray()) {
+                for (const auto& element : doc.GetArray()) take(element);
+            } else {
+                take(doc);
+            }
         }
         {
             std::lock_guard lock(mutex_);
             arrivals_.push_back(a);
-            if (a.seq > 0) note_seq(a.seq);
+            for (const auto seq : seqs) {
+                if (seq > 0) note_seq(seq);
+            }
         }
         ++count_;
     });

@@ -15,7 +15,8 @@ class async_client;
 namespace edgegate::bench {
 
 // A QoS 1 subscriber that notes, in Paho's message callback, when each message arrived, the
-// numeric "value" and the "seq" of its JSON payload, and which seqs it has seen. The test
+// numeric "value" and the "seq" of its JSON payload, and which seqs it has seen (those of every
+// element of a JSON array payload, a batch, too). The test
 // helper's subscriber keeps whole payloads and no arrival times; the latency figure needs the
 // times, and the backlog figure a million seqs without a million payloads. The constructor
 // connects with a clean session and subscribes (10 s at most, else throws). Accessors: any
@@ -23,6 +24,7 @@ namespace edgegate::bench {
 class timing_subscriber {
   public:
     struct arrival {
+        // Of a batch: its last reading's.
         double value = 0;      // NaN when the payload had no numeric "value"
         std::int64_t seq = 0;  // 0 when it had no "seq"
         std::chrono::steady_clock::time_point at;

@@ -87,5 +87,5 @@ TEST_CASE("black hole: the gateway notices within 1.5 x keepalive, buffers and c
     // The forwarder presumes the link dead when its publishes wait 1.5 x keepalive for any
     // acknowledgement (what a broker allows a silent client); the second is for scheduling.
     CHECK(noticed_s <= 1.5 * keepalive_s + 1.0);
-    CHECK(rss_with_backlog - rss_at_cut < 4096);
+    if (rss_is_meaningful) CHECK(rss_with_backlog - rss_at_cut < 4096);
 }

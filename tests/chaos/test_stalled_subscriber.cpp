@@ -63,5 +63,5 @@ TEST_CASE(
     CHECK(static_cast<std::int64_t>(checked.size()) == target);  // the journal has 1..N
     CHECK(stats.dropped_total == 0);
     CHECK(report.lost.empty());
-    CHECK(rss_end - rss_start < 8192);
+    if (rss_is_meaningful) CHECK(rss_end - rss_start < 8192);
 }

@@ -189,7 +189,8 @@ TEST_CASE("a broker certificate from another CA is refused and nothing is delive
     auto process = gw.start();
     CHECK(gw.log_has("mqtt: cannot connect to the broker: TLS handshake with 127.0.0.1:" +
                      std::to_string(broker.tls_port()) +
-                     " failed: certificate verify failed; retrying"));
+                     " failed: certificate verify failed (self-signed certificate in "
+                     "certificate chain); retrying"));
     // Several refused attempts, one log line: the outage is reported once.
     CHECK(wait_until([&] { return occurrences(broker.log(), "OpenSSL Error") >= 3; }, 30s,
                      poll_every));
