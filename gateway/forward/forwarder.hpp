@@ -15,7 +15,7 @@ namespace edgegate {
 // Figures the forwarder reports (for logs, `status`, benchmarks). Any thread.
 struct forwarder_stats {
     bool connected = false;
-    std::int64_t published = 0;  // delivery tokens that succeeded
+    std::int64_t published = 0;  // events acknowledged by the broker (a batch counts its readings)
     std::int64_t resent = 0;     // events re-sent after a reconnect
     std::int64_t reconnects = 0;
     std::optional<timestamp> connected_since;  // the current connection's, while connected
@@ -39,6 +39,11 @@ using status_source = std::function<status_figures()>;
 // at most `mqtt.window` publishes unacknowledged, and posts the contiguous acknowledged seq per
 // lane to `acks` (the writer thread persists it). On every (re)connect it resumes from the
 // acknowledged position, so whatever was in flight is sent again (at-least-once).
+// A message is one event, or, with `mqtt.batch` > 1 while the forwarder is behind, up to that
+// many readings of one device as a JSON array on `<prefix>/<gw>/batch/<device>`; its PUBACK
+// acknowledges every seq it carries. `mqtt.rate_limit` caps messages per second (the high lane
+// takes the tokens first). Publishes that wait 1.5 x `mqtt.keepalive` for any acknowledgement
+// mean a dead link: it is dropped and reconnected, as if the broker had closed it.
 // Over ssl:// it verifies the broker's certificate chain and host name unless `tls.verify` is
 // false, and may present a client certificate; user name and password go in the CONNECT. A
 // refused connect (TLS, credentials) is an outage like an unreachable broker: logged once, in
