@@ -31,10 +31,11 @@ bool token_bucket::take(clock::time_point now, std::int64_t n) {
     return true;
 }
 
-token_bucket::clock::time_point token_bucket::next_token(clock::time_point now) {
+token_bucket::clock::time_point token_bucket::ready_at(clock::time_point now, std::int64_t n) {
     refill(now);
-    if (tokens_ + rounding >= 1) return now;
-    const std::chrono::duration<double> missing((1 - tokens_) / rate_);
+    const auto wanted = static_cast<double>(n);
+    if (tokens_ + rounding >= wanted) return now;
+    const std::chrono::duration<double> missing((wanted - tokens_) / rate_);
     return now + std::chrono::ceil<clock::duration>(missing);
 }
 

@@ -18,8 +18,8 @@ class token_bucket {
     std::int64_t available(clock::time_point now);
     // Takes `n` tokens (at most available(now)); returns whether there were enough.
     bool take(clock::time_point now, std::int64_t n = 1);
-    // When the next whole token is there (`now` when one already is).
-    clock::time_point next_token(clock::time_point now);
+    // When `n` whole tokens are there (`now` when they already are); `n` at most the burst.
+    clock::time_point ready_at(clock::time_point now, std::int64_t n = 1);
 
   private:
     void refill(clock::time_point now);

@@ -41,6 +41,8 @@ constexpr auto farewell_timeout = std::chrono::seconds(2);
 // Publishes waiting this many keep-alive intervals for any acknowledgement mean a dead link
 // (what a broker allows a silent client); Paho's own ping notices only after about 2-3.
 constexpr double dead_link_keepalives = 1.5;
+// Rows of one lane per journal read at most: bounds memory when window x batch is large.
+constexpr std::size_t max_read_rows = 10000;
 
 using seconds_f = std::chrono::duration<double>;
 
@@ -284,7 +286,8 @@ struct forwarder::impl : mqtt::iaction_listener {
     void pump(journal_reader& reader);
     struct message;
     std::vector<message> plan_messages(std::vector<stored_event>& high,
-                                       std::vector<stored_event>& normal, std::size_t free);
+                                       std::vector<stored_event>& normal, std::size_t free,
+                                       bool batching);
     bool publish(message& m);
     void new_client();
     void drop_link(std::uint64_t generation, std::string reason);
@@ -334,7 +337,10 @@ struct forwarder::impl : mqtt::iaction_listener {
     status_source status_source_;       // set before start(), then read-only
     const std::size_t window_;
     const std::size_t refill_mark_;  // free slots worth a journal read while a backlog remains
-    const std::size_t batch_;        // readings per message while catching up (1: no batches)
+    // Messages worth a read of the normal lane while a backlog remains: the refill mark, or a
+    // second's worth of the rate limit when that is less (room for a batch per device).
+    const std::size_t round_mark_;
+    const std::size_t batch_;  // readings per message while catching up (1: no batches)
     // Publishes that wait longer than this for an acknowledgement mean a dead link.
     const std::chrono::steady_clock::duration dead_link_after_;
 
@@ -356,6 +362,10 @@ struct forwarder::impl : mqtt::iaction_listener {
     std::uintptr_t next_id_ = 1;
     // Since when pending_ has waited without any acknowledgement.
     std::chrono::steady_clock::time_point awaiting_since_;
+    // Paho runs acknowledgements and messages on one thread: while a command handler blocks
+    // there (a full ingest channel, a reload swapping the drivers), acknowledgements wait
+    // behind it, which says nothing about the link.
+    int commands_running_ = 0;
     // One per Paho client, so a connection-lost callback of a client already replaced cannot
     // take down the next connection.
     std::uint64_t generation_ = 0;
@@ -388,6 +398,9 @@ forwarder::impl::impl(const mqtt_section& cfg, std::string gateway_id, std::stri
       command_prefix_(full_topic(cfg_.topic_prefix, gateway_, "cmd/")),
       window_(static_cast<std::size_t>(std::max(cfg_.window, 1))),
       refill_mark_(std::max<std::size_t>(window_ / 4, 1)),
+      round_mark_(cfg_.rate_limit > 0
+                      ? std::min(refill_mark_, static_cast<std::size_t>(cfg_.rate_limit))
+                      : refill_mark_),
       batch_(static_cast<std::size_t>(std::max(cfg_.batch, 1))),
       dead_link_after_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
           cfg_.keepalive * dead_link_keepalives)) {
@@ -431,8 +444,15 @@ void forwarder::impl::new_client() {
         const std::string_view rest = std::string_view(topic).substr(command_prefix_.size());
         const auto slash = rest.find('/');
         if (slash == std::string_view::npos) return;
+        {
+            std::lock_guard lock(mutex_);
+            ++commands_running_;
+        }
         commands_(rest.substr(0, slash), rest.substr(slash + 1), msg->get_payload(),
                   msg->is_retained());
+        std::lock_guard lock(mutex_);
+        --commands_running_;
+        awaiting_since_ = std::chrono::steady_clock::now();
     });
     // MQTT 5 brokers may say why they close the connection.
     client_->set_disconnected_handler(
@@ -490,7 +510,7 @@ void forwarder::impl::on_success(const mqtt::token& tok) {
         // or stop() may go on).
         wake_ = true;
         wake_cv_.notify_all();
-    } else if (window_ - pending_.size() == refill_mark_) {
+    } else if (window_ - pending_.size() == round_mark_) {
         wake_cv_.notify_all();
     }
 }
@@ -644,13 +664,14 @@ void forwarder::impl::subscribe_commands() {
 }
 
 // The messages of one round, at most `free`: the high lane's events one by one, then the normal
-// lane's. While catching up (the normal lane's read came back full: more waits behind it) each
-// device's readings go `batch_` to a message, a JSON array of their payloads on
+// lane's. While `batching` (catching up: the normal lane's read came back full, more waits
+// behind it) each device's readings go `batch_` to a message, a JSON array of their payloads on
 // "<prefix>/<gw>/batch/<device>"; at the head of the journal every reading goes alone. Events
 // that would need a message beyond `free` are left for the next round, so the messages cover a
 // prefix of each lane's read (the window tracks seqs in order). Forwarder thread.
 std::vector<forwarder::impl::message> forwarder::impl::plan_messages(
-    std::vector<stored_event>& high, std::vector<stored_event>& normal, std::size_t free) {
+    std::vector<stored_event>& high, std::vector<stored_event>& normal, std::size_t free,
+    bool batching) {
     std::vector<message> out;
     const auto single = [&](stored_event& se) {
         out.push_back({se.ev.lane,
@@ -661,7 +682,6 @@ std::vector<forwarder::impl::message> forwarder::impl::plan_messages(
     };
     for (auto& se : high) single(se);
     const std::size_t left = free - high.size();
-    const bool batching = batch_ > 1 && normal.size() == left * batch_;
     // The message of each device whose batch still has room, by index into `out`.
     std::unordered_map<std::string_view, std::size_t> open;
     std::vector<std::size_t> batches;
@@ -732,18 +752,17 @@ void forwarder::impl::pump(journal_reader& reader) {
     while (true) {
         auto now = std::chrono::steady_clock::now();
         progress_ = now;
-        // Messages the rate limit allows now; when it allows none, wait for its next token.
+        if (now >= next_status_) publish_online_status();
+        // Messages the rate limit allows now.
         std::size_t allowed = window_;
-        auto until = now + idle_poll;
-        if (rate_) {
-            allowed = std::min(allowed, static_cast<std::size_t>(rate_->available(now)));
-            if (allowed == 0) until = std::min(until, rate_->next_token(now));
-        }
+        if (rate_) allowed = std::min(allowed, static_cast<std::size_t>(rate_->available(now)));
         std::size_t free = 0;
+        bool normal_too = true;
         std::array<std::int64_t, lane_count> from{};
         {
             std::unique_lock lock(mutex_);
-            if (link_up_ && !pending_.empty()) {
+            auto until = std::min(now + idle_poll, next_status_);
+            if (link_up_ && !pending_.empty() && commands_running_ == 0) {
                 const auto deadline = awaiting_since_ + dead_link_after_;
                 if (now >= deadline) {
                     link_up_ = false;
@@ -755,24 +774,26 @@ void forwarder::impl::pump(journal_reader& reader) {
                 }
                 until = std::min(until, deadline);
             }
+            // While a backlog remains, only round_mark_ free messages are worth a read of the
+            // normal lane (a batch per device needs room); fewer serve the high lane alone, so
+            // an alert committed meanwhile still overtakes the backlog at once.
+            const std::size_t mark = more_ ? round_mark_ : 1;
+            if (rate_ && allowed < mark) until = std::min(until, rate_->ready_at(now, mark));
             const auto slots = [&] { return std::min(window_ - pending_.size(), allowed); };
             const auto ready = [&] {
                 const std::size_t n = slots();
-                return stopping_ || !link_up_ || (n > 0 && (wake_ || (more_ && n >= refill_mark_)));
+                return stopping_ || !link_up_ || (n > 0 && (wake_ || n >= mark));
             };
             if (!wake_cv_.wait_until(lock, until, ready)) {
-                // A safety net, a token that came due, or a deadline to check: look again.
+                // A safety net, tokens or a status that came due, a deadline to check: look
+                // again.
                 wake_ = true;
                 continue;
             }
             if (stopping_ || !link_up_) return;
             now = std::chrono::steady_clock::now();
-            if (now >= next_status_) {
-                lock.unlock();
-                publish_online_status();
-                continue;
-            }
             free = slots();
+            normal_too = free >= mark;
             wake_ = false;
             for (int l = 0; l < lane_count; ++l) from[l] = lanes_[l].read;
         }
@@ -780,20 +801,23 @@ void forwarder::impl::pump(journal_reader& reader) {
         // The journal is read outside the lock: acks keep flowing meanwhile.
         auto high = reader.read_after(lane::high, from[0], static_cast<int>(free));
         std::vector<stored_event> normal;
-        if (high.size() < free) {
-            normal = reader.read_after(lane::normal, from[1],
-                                       static_cast<int>((free - high.size()) * batch_));
+        std::size_t normal_limit = 0;
+        if (normal_too && high.size() < free) {
+            normal_limit = std::min((free - high.size()) * batch_, max_read_rows);
+            normal = reader.read_after(lane::normal, from[1], static_cast<int>(normal_limit));
         }
+        // More waits behind a read that came back full.
+        const bool behind = normal_limit > 0 && normal.size() == normal_limit;
         const std::size_t read = high.size() + normal.size();
-        const bool full = high.size() == free || normal.size() == (free - high.size()) * batch_;
-        auto messages = plan_messages(high, normal, free);
+        auto messages = plan_messages(high, normal, free, behind && batch_ > 1);
         if (rate_) rate_->take(now, static_cast<std::int64_t>(messages.size()));
         bool idle = false;
         std::int64_t delivered = 0;
         {
             std::lock_guard lock(mutex_);
-            more_ = full || high.size() + normal.size() < read;
-            idle = messages.empty() && pending_.empty();
+            more_ = high.size() == free || behind || high.size() + normal.size() < read ||
+                    (!normal_too && more_);
+            idle = messages.empty() && pending_.empty() && !more_;
             if (idle) {
                 // Everything committed is acknowledged.
                 if (draining_ && !drained_) {

@@ -1,5 +1,6 @@
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -177,7 +178,9 @@ void journal_reader::open(bool immutable) {
 std::vector<stored_event> journal_reader::read_after(lane l, std::int64_t after, int limit) {
     std::vector<stored_event> out;
     if (limit <= 0) return out;
-    out.reserve(static_cast<std::size_t>(limit));
+    // A limit is a most, not a guess: a forwarder at the head of the journal asks for thousands
+    // and gets a few.
+    out.reserve(static_cast<std::size_t>(std::min(limit, 1024)));
     query q(stmts_->read_after);
     q.bind(1, static_cast<std::int64_t>(l)).bind(2, after).bind(3, std::int64_t{limit});
     while (q.step()) out.push_back(row_event(q, l, path_));
