@@ -336,9 +336,8 @@ struct forwarder::impl : mqtt::iaction_listener {
     command_handler commands_;          // set before start(), then read-only
     status_source status_source_;       // set before start(), then read-only
     const std::size_t window_;
-    const std::size_t refill_mark_;  // free slots worth a journal read while a backlog remains
-    // Messages worth a read of the normal lane while a backlog remains: the refill mark, or a
-    // second's worth of the rate limit when that is less (room for a batch per device).
+    // Messages worth a read of the normal lane while a backlog remains: a quarter of the window,
+    // or a second's worth of the rate limit when that is less (room for a batch per device).
     const std::size_t round_mark_;
     const std::size_t batch_;  // readings per message while catching up (1: no batches)
     // Publishes that wait longer than this for an acknowledgement mean a dead link.
@@ -397,10 +396,9 @@ forwarder::impl::impl(const mqtt_section& cfg, std::string gateway_id, std::stri
       status_topic_(full_topic(cfg_.topic_prefix, gateway_, "status")),
       command_prefix_(full_topic(cfg_.topic_prefix, gateway_, "cmd/")),
       window_(static_cast<std::size_t>(std::max(cfg_.window, 1))),
-      refill_mark_(std::max<std::size_t>(window_ / 4, 1)),
-      round_mark_(cfg_.rate_limit > 0
-                      ? std::min(refill_mark_, static_cast<std::size_t>(cfg_.rate_limit))
-                      : refill_mark_),
+      round_mark_(
+          std::min(std::max<std::size_t>(window_ / 4, 1),
+                   cfg_.rate_limit > 0 ? static_cast<std::size_t>(cfg_.rate_limit) : window_)),
       batch_(static_cast<std::size_t>(std::max(cfg_.batch, 1))),
       dead_link_after_(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
           cfg_.keepalive * dead_link_keepalives)) {
