@@ -564,7 +564,9 @@ bool forwarder::impl::connect(std::string& error, bool explain) {
     opts.set_will(
         mqtt::will_options(status_topic_, status_json("offline", gateway_, nullptr), 1, true));
     // A clean session: the broker's copy of our in-flight messages is worthless to us, since
-    // everything unacknowledged is re-sent from the journal anyway.
+    // everything unacknowledged is re-sent from the journal anyway. The version is always named:
+    // with Paho's default (3.1.1, then 3.1) paho-mqtt-c 1.3.12 may call a failed connect's
+    // onFailure twice, the second time on a token already freed (eclipse-paho/paho.mqtt.c#1341).
     if (cfg_.version == 5) {
         opts.set_mqtt_version(MQTTVERSION_5);
         opts.set_clean_start(true);

@@ -47,7 +47,9 @@ timing_subscriber::timing_subscriber(const std::string& uri, const std::string& 
         }
         ++count_;
     });
+    // MQTT 3.1.1 named, as in tests/helpers/mqtt_subscriber.cpp (Paho C's version fallback).
     const auto opts = mqtt::connect_options_builder()
+                          .mqtt_version(MQTTVERSION_3_1_1)
                           .clean_session(true)
                           .keep_alive_interval(std::chrono::seconds(30))
                           .connect_timeout(std::chrono::seconds(10))

@@ -53,7 +53,11 @@ mqtt_subscriber::mqtt_subscriber(std::string uri, std::string topic_filter, std:
       topic_filter_(std::move(topic_filter)),
       subscribed_(std::make_unique<subscribe_listener>(connected_)),
       options_(
+          // MQTT 3.1.1 named, never Paho's default "3.1.1, then 3.1": Paho C 1.3.12 calls a
+          // failed connect's onFailure once per version tried (eclipse-paho/paho.mqtt.c#1341),
+          // the second time on a token the retry loop has already freed.
           std::make_unique<mqtt::connect_options>(mqtt::connect_options_builder()
+                                                      .mqtt_version(MQTTVERSION_3_1_1)
                                                       .clean_session(false)
                                                       .keep_alive_interval(std::chrono::seconds(5))
                                                       .connect_timeout(std::chrono::seconds(2))

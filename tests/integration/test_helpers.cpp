@@ -18,7 +18,8 @@ namespace {
 
 void publish(const std::string& uri, const std::string& topic, const std::string& payload) {
     mqtt::async_client client(uri, "edgegate-test-pub", nullptr);
-    client.connect()->wait();
+    client.connect(mqtt::connect_options_builder().mqtt_version(MQTTVERSION_3_1_1).finalize())
+        ->wait();
     client.publish(topic, payload, 1, false)->wait();
     client.disconnect()->wait();
 }
