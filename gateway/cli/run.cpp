@@ -166,7 +166,8 @@ int run_gateway(const std::string& config_path) {
         // Before the forwarder, which calls it, so that it outlives the forwarder's callbacks.
         command_router commands(cfg.commands, cfg.devices, sink);
         forwarder fwd(cfg.mqtt, cfg.gateway.id, cfg.journal.path, acks, EDGEGATE_VERSION);
-        journal.on_commit([&fwd] { fwd.notify(); });
+        journal.on_durable([&fwd] { fwd.notify(); });
+        fwd.publish_durable([&journal] { return journal.durable_seq(); });
         pipeline pipe(cfg.journal, journal, channel, acks, request_fatal_stop, cfg.rules);
         fwd.on_commands(
             [&commands](std::string_view device, std::string_view point, std::string_view payload,

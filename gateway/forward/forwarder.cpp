@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -293,8 +294,15 @@ struct forwarder::impl : mqtt::iaction_listener {
     void drop_link(std::uint64_t generation, std::string reason);
     void drop_current_link(std::string reason);
     void reset_window();
+    // Tells retention (through the mailbox) what is on its way: each lane's read position.
+    // Under mutex_.
+    void post_sent();
     void wait_before_retry(backoff& delays, journal_reader* reader);
     void confirm_drained(journal_reader& reader);
+    // The highest seq that may be published (the journal's durable_seq(), when set).
+    std::int64_t publishable() const {
+        return durable_ ? durable_() : std::numeric_limits<std::int64_t>::max();
+    }
     void farewell();
     mqtt::ssl_options tls_options() const;
     void end_catch_up(std::int64_t delivered);
@@ -335,6 +343,7 @@ struct forwarder::impl : mqtt::iaction_listener {
     const std::string command_prefix_;  // "<prefix>/<gw>/cmd/"
     command_handler commands_;          // set before start(), then read-only
     status_source status_source_;       // set before start(), then read-only
+    durable_source durable_;            // set before start(), then read-only
     const std::size_t window_;
     // Messages worth a read of the normal lane while a backlog remains: a quarter of the window,
     // or a second's worth of the rate limit when that is less (room for a batch per device).
@@ -611,6 +620,11 @@ void forwarder::impl::reset_window() {
         ls.read = ls.acked;
     }
     more_ = false;
+    post_sent();
+}
+
+void forwarder::impl::post_sent() {
+    for (int l = 0; l < lane_count; ++l) acks_.post_sent(static_cast<lane>(l), lanes_[l].read);
 }
 
 void forwarder::impl::on_connected() {
@@ -798,13 +812,17 @@ void forwarder::impl::pump(journal_reader& reader) {
             for (int l = 0; l < lane_count; ++l) from[l] = lanes_[l].read;
         }
 
-        // The journal is read outside the lock: acks keep flowing meanwhile.
-        auto high = reader.read_after(lane::high, from[0], static_cast<int>(free));
+        // The journal is read outside the lock: acks keep flowing meanwhile. Retention removes
+        // no undelivered row from here until the rows read are posted sent (ack_mailbox).
+        std::unique_lock in_transit(acks_.transit());
+        const std::int64_t through = publishable();
+        auto high = reader.read_after(lane::high, from[0], static_cast<int>(free), through);
         std::vector<stored_event> normal;
         std::size_t normal_limit = 0;
         if (normal_too && high.size() < free) {
             normal_limit = std::min((free - high.size()) * batch_, max_read_rows);
-            normal = reader.read_after(lane::normal, from[1], static_cast<int>(normal_limit));
+            normal =
+                reader.read_after(lane::normal, from[1], static_cast<int>(normal_limit), through);
         }
         // More waits behind a read that came back full.
         const bool behind = normal_limit > 0 && normal.size() == normal_limit;
@@ -839,7 +857,9 @@ void forwarder::impl::pump(journal_reader& reader) {
                     }
                 }
             }
+            post_sent();
         }
+        in_transit.unlock();
         if (idle && catching_up_) end_catch_up(delivered);
         for (auto& m : messages) {
             if (!publish(m)) return;
@@ -876,8 +896,9 @@ void forwarder::impl::confirm_drained(journal_reader& reader) {
         std::lock_guard lock(mutex_);
         for (int l = 0; l < lane_count; ++l) acked[l] = lanes_[l].acked;
     }
+    const std::int64_t through = publishable();
     for (int l = 0; l < lane_count; ++l) {
-        if (!reader.read_after(static_cast<lane>(l), acked[l], 1).empty()) return;
+        if (!reader.read_after(static_cast<lane>(l), acked[l], 1, through).empty()) return;
     }
     std::lock_guard lock(mutex_);
     drained_ = true;
@@ -945,6 +966,7 @@ void forwarder::impl::run() {
                     ls.acked = std::max({ls.acked, persisted, acks_.get(static_cast<lane>(l))});
                     ls.read = ls.acked;
                 }
+                post_sent();
             }
             std::string error;
             ++attempts;
@@ -1065,6 +1087,8 @@ void forwarder::on_commands(command_handler handler) {
 }
 
 void forwarder::on_status(status_source source) { impl_->status_source_ = std::move(source); }
+
+void forwarder::publish_durable(durable_source source) { impl_->durable_ = std::move(source); }
 
 forwarder_stats forwarder::stats() const {
     std::lock_guard lock(impl_->mutex_);

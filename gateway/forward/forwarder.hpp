@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -37,8 +38,10 @@ using status_source = std::function<status_figures()>;
 // Relays the journal to the MQTT broker (DESIGN.md, "Forwarder"): a journal consumer with its own
 // reader connection and its own thread. Publishes the high lane before the normal lane, keeps
 // at most `mqtt.window` publishes unacknowledged, and posts the contiguous acknowledged seq per
-// lane to `acks` (the writer thread persists it). On every (re)connect it resumes from the
-// acknowledged position, so whatever was in flight is sent again (at-least-once).
+// lane to `acks` (the writer thread persists it), and what it has on its way (post_sent, under
+// the mailbox's transit() from the read on, so retention drops those rows last). On every
+// (re)connect it resumes from the acknowledged position, so whatever was in flight is sent
+// again (at-least-once).
 // A message is one event, or, with `mqtt.batch` > 1 while the forwarder is behind, up to that
 // many readings of one device as a JSON array on `<prefix>/<gw>/batch/<device>`; its PUBACK
 // acknowledges every seq it carries. `mqtt.rate_limit` caps messages per second (the high lane
@@ -62,6 +65,9 @@ using status_source = std::function<status_figures()>;
 // every connect and again every `mqtt.status_interval` while connected;
 // {"state":"offline","gateway":..,"ts":..} published at stop() and set as the last will (its ts
 // is then the time of the connect that set it).
+// The highest seq the forwarder may publish: the journal writer's durable_seq().
+using durable_source = std::function<std::int64_t()>;
+
 // Receives a command from `<prefix>/<gw>/cmd/<device>/<point>` (gateway/command/README.md).
 // Called on Paho's callback thread; may block briefly.
 using command_handler = std::function<void(std::string_view device, std::string_view point,
@@ -84,15 +90,22 @@ class forwarder {
     // Main thread, before start(): where the online status gets its headline figures. Without
     // it the status carries the forwarder's own figures only.
     void on_status(status_source source);
+    // Main thread, before start(): publish only events with seq <= what `source` returns, the
+    // journal's durable_seq(), so that a power loss cannot take back (and number again) an event
+    // already published; wake the forwarder with notify() when it grows. Without it every
+    // committed event is published.
+    void publish_durable(durable_source source);
 
     // Logs `mqtt.warnings` (verification off, credentials readable by others: at every start,
     // so they stay in sight) and starts the forwarder thread (main thread). Does not wait for a
     // connection.
     void start();
-    // Wakes the forwarder because new events were committed. Any thread, never blocks.
+    // Wakes the forwarder because new events were committed (made durable, with
+    // publish_durable()). Any thread, never blocks.
     void notify();
-    // Waits up to `grace` until every committed event is acknowledged (call it after the last
-    // commit), then publishes the offline status, disconnects and joins the thread. Main thread.
+    // Waits up to `grace` until every committed (durable) event is acknowledged (call it after
+    // the last commit or sync), then publishes the offline status, disconnects and joins the
+    // thread. Main thread.
     void stop(std::chrono::milliseconds grace);
 
     forwarder_stats stats() const;

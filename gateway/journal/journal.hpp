@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,7 +28,7 @@ class reserve_file;
 
 struct journal_options {
     std::string path;
-    bool durability_full = true;                    // synchronous=FULL, else NORMAL
+    bool durability_full = true;                    // synchronous=FULL, else NORMAL + sync()
     std::uint64_t max_bytes = 256ull << 20;         // 0: no size limit
     duration max_age = std::chrono::hours(24 * 7);  // 0: no age limit
 };
@@ -56,19 +57,29 @@ inline constexpr const char* forwarder_cursor = "mqtt";
 // Acknowledgements travel from a consumer (the forwarder, on Paho's threads) to the writer
 // thread through this mailbox rather than through a second writer connection: the consumer
 // posts the highest contiguous delivered seq per lane, the writer persists it with its next
-// commit. Lock-free; any thread.
+// commit. The consumer also posts the highest seq it has handed to the broker on its current
+// connection (its delivered seq when nothing is on the way): retention removes the rows on
+// their way last. The consumer holds transit() from reading rows to publish until it has posted
+// them sent, retention while it removes undelivered rows, so that no row is removed as
+// undelivered after the consumer has read it. Any thread; only transit() ever blocks.
 class ack_mailbox {
   public:
     void post(lane l, std::int64_t seq) { acked_[static_cast<int>(l)].store(seq); }
     std::int64_t get(lane l) const { return acked_[static_cast<int>(l)].load(); }
+    void post_sent(lane l, std::int64_t seq) { sent_[static_cast<int>(l)].store(seq); }
+    std::int64_t sent(lane l) const { return sent_[static_cast<int>(l)].load(); }
+    std::mutex& transit() const { return transit_; }
 
   private:
     std::array<std::atomic<std::int64_t>, lane_count> acked_{};
+    std::array<std::atomic<std::int64_t>, lane_count> sent_{};
+    mutable std::mutex transit_;
 };
 
 // The SQLite journal's writer side: the single writer connection, owned by one thread (the
 // pipeline thread while running; main before and after it). See JOURNAL.md for guarantees.
-// Every method may block on disk I/O (an fsync per commit with durability full).
+// Every method may block on disk I/O (an fsync per commit with durability full, per sync() with
+// normal).
 class journal_writer {
   public:
     // Opens or creates the journal. Checks application_id and schema version without scanning
@@ -80,8 +91,9 @@ class journal_writer {
     journal_writer(const journal_writer&) = delete;
     journal_writer& operator=(const journal_writer&) = delete;
 
-    // Group commit: begin(), append() any number of times, commit(). commit() makes the
-    // events durable (per `durability`) and then notifies subscribers. Writer thread only.
+    // Group commit: begin(), append() any number of times, commit(). With durability full,
+    // commit() makes the events durable; with normal they are durable after the next sync().
+    // Writer thread only.
     // A journal_error from any call inside the transaction (append, save_cursor, commit) rolls
     // the whole transaction back: none of its events is stored and its seqs are handed out
     // again. The writer is usable again right away; retrying the batch is the caller's call.
@@ -112,20 +124,39 @@ class journal_writer {
     // -wal after a failure and takes the reserve back when there is room (JOURNAL.md, "Full
     // disk"); call it after every disk_full() error before retrying. It throws journal_error
     // too, e.g. when the disk is too full even for the deletions.
-    std::int64_t enforce_retention(timestamp now);
+    // `consumer`, the forwarder's mailbox: what it acknowledged counts as delivered even before
+    // the cursor is saved, and the undelivered rows it has on their way go last.
+    std::int64_t enforce_retention(timestamp now, const ack_mailbox* consumer = nullptr);
 
     // The highest seq committed so far (0 for a new journal). It only grows: retention removing
     // rows does not lower it, and a reopened journal continues after it. Any thread.
     std::int64_t committed_seq() const { return committed_seq_.load(std::memory_order_acquire); }
 
-    // `fn` is called on the writer thread after every commit(). Register before the writer
-    // starts appending; the callback must neither block nor throw.
+    // The highest seq that survives a power loss: committed_seq() after every commit with
+    // durability full; with normal, what the last sync() covered. Opening the journal syncs it,
+    // so everything committed before the open counts. Consumers that publish (the forwarder)
+    // stop here, so that a power loss cannot take back an event the world has already seen,
+    // nor hand its seq to another event. Any thread.
+    std::int64_t durable_seq() const { return durable_seq_.load(std::memory_order_acquire); }
+
+    // Makes every committed transaction survive a power loss (an fsync of the -wal), then calls
+    // the on_durable() callbacks. Does nothing when durable_seq() is already committed_seq().
+    // Writer thread, outside a transaction. Throws journal_error when the disk refuses.
+    void sync();
+
+    // Callbacks on the writer thread: `on_commit` after every commit(), `on_durable` whenever
+    // durable_seq() moved (after every commit() with durability full, after a sync() that made
+    // commits durable with normal). Register before the writer starts appending; a callback
+    // must neither block nor throw.
     void on_commit(std::function<void()> fn);
+    void on_durable(std::function<void()> fn);
 
     const std::string& path() const { return opts_.path; }
 
   private:
     void exec(const char* sql);
+    void sync_wal();
+    void made_durable(std::int64_t seq);
     void abandon_transaction(const journal_error& cause);
     // Full disk (full_disk.cpp, JOURNAL.md "Full disk").
     void open_reserve();
@@ -140,8 +171,8 @@ class journal_writer {
     std::int64_t saved_cursor(const char* consumer, lane l);
     void expire_delivered(relaxed_sync& sync, lane l, std::int64_t delivered,
                           std::int64_t cutoff_ms);
-    std::int64_t delete_oldest(relaxed_sync& sync, lane l, std::int64_t through_seq,
-                               bool undelivered, std::int64_t rows);
+    std::int64_t delete_oldest(relaxed_sync& sync, lane l, std::int64_t after_seq,
+                               std::int64_t through_seq, bool undelivered, std::int64_t rows);
 
     journal_options opts_;
     sqlite3* db_ = nullptr;
@@ -163,7 +194,9 @@ class journal_writer {
     // A write failed for want of room: the next enforce_retention() empties the -wal first.
     bool room_wanted_ = false;
     std::atomic<std::int64_t> committed_seq_{0};
+    std::atomic<std::int64_t> durable_seq_{0};
     std::vector<std::function<void()>> on_commit_;
+    std::vector<std::function<void()>> on_durable_;
 };
 
 // A selection of stored events for the local history (`edgegate events`, `edgegate replay`).
@@ -191,8 +224,10 @@ class journal_reader {
     journal_reader(const journal_reader&) = delete;
     journal_reader& operator=(const journal_reader&) = delete;
 
-    // Up to `limit` events of `lane` with seq > `after`, in seq order.
-    std::vector<stored_event> read_after(lane l, std::int64_t after, int limit);
+    // Up to `limit` events of `lane` with `after` < seq <= `through`, in seq order.
+    std::vector<stored_event> read_after(
+        lane l, std::int64_t after, int limit,
+        std::int64_t through = std::numeric_limits<std::int64_t>::max());
 
     // The persisted cursor of `consumer` in `lane` (0 when never saved).
     std::int64_t cursor(const std::string& consumer, lane l);

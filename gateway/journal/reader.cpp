@@ -17,7 +17,7 @@ struct journal_reader::statements {
           end(db, path, "read snapshot", "COMMIT"),
           read_after(db, path, "read after cursor",
                      "SELECT seq, kind, retain, ts_ms, topic, body FROM events "
-                     "WHERE lane = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"),
+                     "WHERE lane = ?1 AND seq > ?2 AND seq <= ?4 ORDER BY seq LIMIT ?3"),
           matching(db, path, "read history", matching_sql),
           cursor(db, path, "read cursor",
                  "SELECT seq FROM cursors WHERE consumer = ?1 AND lane = ?2"),
@@ -175,7 +175,8 @@ void journal_reader::open(bool immutable) {
     }
 }
 
-std::vector<stored_event> journal_reader::read_after(lane l, std::int64_t after, int limit) {
+std::vector<stored_event> journal_reader::read_after(lane l, std::int64_t after, int limit,
+                                                     std::int64_t through) {
     std::vector<stored_event> out;
     if (limit <= 0) return out;
     // A limit is a most, not a guess: a forwarder at the head of the journal asks for thousands
@@ -183,6 +184,7 @@ std::vector<stored_event> journal_reader::read_after(lane l, std::int64_t after,
     out.reserve(static_cast<std::size_t>(std::min(limit, 1024)));
     query q(stmts_->read_after);
     q.bind(1, static_cast<std::int64_t>(l)).bind(2, after).bind(3, std::int64_t{limit});
+    q.bind(4, through);
     while (q.step()) out.push_back(row_event(q, l, path_));
     return out;
 }

@@ -125,14 +125,16 @@ void journal_writer::expire_delivered(relaxed_sync& sync, lane l, std::int64_t d
     }
 }
 
-std::int64_t journal_writer::delete_oldest(relaxed_sync& sync, lane l, std::int64_t through_seq,
-                                           bool undelivered, std::int64_t rows) {
+std::int64_t journal_writer::delete_oldest(relaxed_sync& sync, lane l, std::int64_t after_seq,
+                                           std::int64_t through_seq, bool undelivered,
+                                           std::int64_t rows) {
     std::int64_t removed = 0;
     in_own_transaction(sync, [&] {
         query(stmts_->delete_oldest)
             .bind(1, static_cast<std::int64_t>(l))
             .bind(2, through_seq)
             .bind(3, rows)
+            .bind(4, after_seq)
             .run();
         removed = sqlite3_changes64(db_);
         if (undelivered && removed > 0) query(stmts_->add_dropped).bind(1, removed).run();
@@ -140,7 +142,7 @@ std::int64_t journal_writer::delete_oldest(relaxed_sync& sync, lane l, std::int6
     return removed;
 }
 
-std::int64_t journal_writer::enforce_retention(timestamp now) {
+std::int64_t journal_writer::enforce_retention(timestamp now, const ack_mailbox* consumer) {
     if (in_tx_) throw std::logic_error("journal_writer::enforce_retention inside a transaction");
 
     // Stays set until a pass succeeds: a pass that fails on the full disk is tried again.
@@ -149,9 +151,12 @@ std::int64_t journal_writer::enforce_retention(timestamp now) {
     // space the journal has: checkpointed, it takes the deletions below into that space.
     const bool wal_stuck = making_room && !checkpoint_all();
 
+    // Acknowledged is delivered, saved or not.
     std::array<std::int64_t, lane_count> delivered{};
     for (int i = 0; i < lane_count; ++i) {
-        delivered[i] = saved_cursor(forwarder_cursor, static_cast<lane>(i));
+        const auto l = static_cast<lane>(i);
+        delivered[i] = saved_cursor(forwarder_cursor, l);
+        if (consumer) delivered[i] = std::max(delivered[i], consumer->get(l));
     }
 
     relaxed_sync sync(*this);
@@ -171,11 +176,12 @@ std::int64_t journal_writer::enforce_retention(timestamp now) {
     }
     const std::uint64_t target = limit / 100 * target_percent;
     const std::int64_t rows = wal_stuck ? full_disk_batch_rows : batch_rows;
-    const auto remove = [&](lane l, std::int64_t through_seq, bool undelivered) {
+    const auto remove = [&](lane l, std::int64_t after_seq, std::int64_t through_seq,
+                            bool undelivered) {
         if (wal_stuck) {
             sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
         }
-        return delete_oldest(sync, l, through_seq, undelivered, rows);
+        return delete_oldest(sync, l, after_seq, through_seq, undelivered, rows);
     };
 
     // 1. Delivered rows, oldest first across the lanes.
@@ -192,17 +198,25 @@ std::int64_t journal_writer::enforce_retention(timestamp now) {
             }
         }
         if (!oldest) break;
-        history_removed += remove(*oldest, delivered[static_cast<int>(*oldest)], false);
+        history_removed += remove(*oldest, 0, delivered[static_cast<int>(*oldest)], false);
     }
 
     // 2. Undelivered readings, oldest first; 3. then the high lane (alerts, status events). All
-    // delivered rows are gone by now, so every row removed here is a dropped event.
+    // delivered rows are gone by now, so every row removed here is a dropped event. In each
+    // lane the rows on their way to the broker go last: they are about to be delivered, and
+    // one removed now may still arrive.
     std::int64_t dropped = 0;
     for (const lane l : undelivered_order) {
-        while (bytes_used() > target) {
-            const std::int64_t removed = remove(l, no_limit, true);
-            if (removed == 0) break;
-            dropped += removed;
+        for (const bool on_their_way : {false, true}) {
+            while (bytes_used() > target) {
+                // The consumer reads on meanwhile: what it has on its way is asked each time.
+                std::unique_lock<std::mutex> turn;
+                if (consumer) turn = std::unique_lock(consumer->transit());
+                const std::int64_t after = on_their_way || !consumer ? 0 : consumer->sent(l);
+                const std::int64_t removed = remove(l, after, no_limit, true);
+                if (removed == 0) break;
+                dropped += removed;
+            }
         }
     }
     if (making_room) {

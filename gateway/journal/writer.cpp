@@ -55,6 +55,10 @@ journal_writer::journal_writer(journal_options opts) : opts_(std::move(opts)) {
         stmts_ = std::make_unique<statements>(db_, opts_.path);
         committed_seq_.store(
             query_int(db_, opts_.path, "SELECT seq FROM sqlite_sequence WHERE name = 'events'", 0));
+        // A previous run with durability normal may have left commits that only the page cache
+        // holds (it was killed, or the setting changed): on disk before anything is published.
+        sync_wal();
+        durable_seq_.store(committed_seq_.load(), std::memory_order_release);
         open_reserve();
     } catch (...) {
         stmts_.reset();
@@ -115,6 +119,35 @@ void journal_writer::commit() {
     if (pending_seq_ > 0) committed_seq_.store(pending_seq_, std::memory_order_release);
     pending_seq_ = 0;
     for (const auto& fn : on_commit_) fn();
+    if (opts_.durability_full) made_durable(committed_seq());
+}
+
+void journal_writer::sync() {
+    if (in_tx_) throw std::logic_error("journal_writer::sync inside a transaction");
+    const std::int64_t committed = committed_seq();
+    if (durable_seq() >= committed) return;
+    sync_wal();
+    made_durable(committed);
+}
+
+// In WAL mode a commit only appends to the -wal; synchronous=FULL fsyncs it at every commit,
+// NORMAL only at checkpoints. One fsync of it makes every commit before it durable.
+void journal_writer::sync_wal() {
+    sqlite3_file* wal = nullptr;
+    if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK ||
+        wal == nullptr || wal->pMethods == nullptr) {
+        throw_error(opts_.path, "cannot find the -wal file to sync");
+    }
+    const int rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+    if (rc != SQLITE_OK) {
+        throw journal_error(
+            "journal " + opts_.path + ": cannot sync the -wal file: " + sqlite3_errstr(rc), rc);
+    }
+}
+
+void journal_writer::made_durable(std::int64_t seq) {
+    durable_seq_.store(seq, std::memory_order_release);
+    for (const auto& fn : on_durable_) fn();
 }
 
 void journal_writer::save_cursor(const std::string& consumer, lane l, std::int64_t seq) {
@@ -131,6 +164,8 @@ void journal_writer::save_cursor(const std::string& consumer, lane l, std::int64
 }
 
 void journal_writer::on_commit(std::function<void()> fn) { on_commit_.push_back(std::move(fn)); }
+
+void journal_writer::on_durable(std::function<void()> fn) { on_durable_.push_back(std::move(fn)); }
 
 // After SQLITE_FULL or an I/O error SQLite may or may not have rolled back already; either
 // way the whole transaction is gone, which is what the header promises the caller.

@@ -31,7 +31,7 @@ struct journal_writer::statements {
           delete_through(db, path, "retention", "DELETE FROM events WHERE lane = ?1 AND seq <= ?2"),
           delete_oldest(db, path, "retention",
                         "DELETE FROM events WHERE seq IN (SELECT seq FROM events "
-                        "WHERE lane = ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3)"),
+                        "WHERE lane = ?1 AND seq > ?4 AND seq <= ?2 ORDER BY seq LIMIT ?3)"),
           add_dropped(db, path, "count dropped events",
                       "UPDATE counters SET value = value + ?1 WHERE name = 'dropped_total'"),
           save_alert(db, path, "save alert state",

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <iterator>
 #include <variant>
 
@@ -17,6 +18,10 @@ constexpr auto retention_every = std::chrono::seconds(1);
 // How often the rules engine hears the time: the resolution of `for`, `clear_for`, `stale` and
 // `repeat` (readings are evaluated as they come).
 constexpr auto tick_every = std::chrono::milliseconds(100);
+// With durability normal, commits become durable (and so publishable) by a sync of the journal:
+// at once after an alert or status event, otherwise at most this often (fsyncs a second at most
+// 1000 / sync_every, however many commits).
+constexpr auto sync_every = std::chrono::milliseconds(200);
 // A failing commit (disk full, I/O error) is retried: the batch stays in memory and the drivers
 // are held back by the full channel meanwhile.
 constexpr auto retry_wait = std::chrono::seconds(1);
@@ -88,7 +93,7 @@ void pipeline::save_acks() {
 
 void pipeline::apply_retention(std::vector<event>& batch) {
     try {
-        const std::int64_t dropped = journal_.enforce_retention(wall_clock::now());
+        const std::int64_t dropped = journal_.enforce_retention(wall_clock::now(), &acks_);
         if (dropped > 0) {
             spdlog::warn("journal full: {} undelivered events dropped by retention", dropped);
             batch.push_back(make_status_event("dropped", wall_clock::now(),
@@ -208,12 +213,21 @@ void pipeline::run() {
     batch.reserve(batch_max + 1);
     auto next_retention = std::chrono::steady_clock::now() + retention_every;
     auto next_tick = std::chrono::steady_clock::now() + tick_every;
+    std::chrono::steady_clock::time_point last_sync{};
     while (true) {
-        progress_ = std::chrono::steady_clock::now();
+        const auto loop_start = std::chrono::steady_clock::now();
+        progress_ = loop_start;
         swap_rules(batch);
         const bool ticking = !engine_.rules().empty();
+        std::chrono::milliseconds wait = ticking ? tick_every : idle_wait;
+        if (journal_.durable_seq() < journal_.committed_seq()) {
+            // Commits wait for their sync: no longer than it is due.
+            wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  last_sync + sync_every - loop_start),
+                              std::chrono::milliseconds(0), wait);
+        }
         readings.clear();
-        channel_.pop(readings, batch_max, ticking ? tick_every : idle_wait);
+        channel_.pop(readings, batch_max, wait);
         // Group commit: keep taking what is already queued, without waiting, until the channel
         // is empty or the batch is full or old enough. At low load this adds no latency.
         const auto tx_start = std::chrono::steady_clock::now();
@@ -245,8 +259,28 @@ void pipeline::run() {
             apply_retention(batch);
         }
         take_changes();
+        const bool urgent = std::any_of(batch.begin(), batch.end(),
+                                        [](const event& ev) { return ev.lane == lane::high; });
         if (!batch.empty() || !changes_.empty() || acks_changed()) commit_batch(batch);
-        if (readings.empty() && channel_.finished()) return;
+        const bool finished = readings.empty() && channel_.finished();
+        if (journal_.durable_seq() < journal_.committed_seq() &&
+            (urgent || finished || now - last_sync >= sync_every)) {
+            sync_journal();
+            last_sync = now;
+        }
+        if (finished) return;
+    }
+}
+
+// A failed sync is retried with the next one; meanwhile the forwarder holds back what it covers.
+void pipeline::sync_journal() {
+    try {
+        journal_.sync();
+        if (sync_failing_) spdlog::info("journal sync works again");
+        sync_failing_ = false;
+    } catch (const journal_error& e) {
+        if (!sync_failing_) spdlog::error("journal sync failed, retrying: {}", e.what());
+        sync_failing_ = true;
     }
 }
 

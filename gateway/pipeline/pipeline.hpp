@@ -76,6 +76,8 @@ class pipeline {
     void note_committed_changes();
     // Pipeline thread: installs rules passed to replace_rules(), if any.
     void swap_rules(std::vector<event>& batch);
+    // Pipeline thread: journal_.sync(), a failure logged once until it works again.
+    void sync_journal();
 
     journal_section cfg_;
     journal_writer& journal_;
@@ -95,6 +97,7 @@ class pipeline {
     std::set<std::tuple<std::string, std::string, std::string>> active_keys_;
     std::atomic<std::uint64_t> events_appended_{0};
     std::atomic<std::uint64_t> active_alerts_{0};
+    bool sync_failing_ = false;  // pipeline thread
     std::thread thread_;
 };
 

@@ -137,7 +137,8 @@ latencies run_gateway(const options& opts, const test::mosquitto_broker& broker)
     mqtt.client_id = "edgegate-bench-latency";
     mqtt.window = opts.window;
     forwarder fwd(mqtt, gateway_id, cfg.path, acks, "bench");
-    journal.on_commit([&fwd] { fwd.notify(); });
+    journal.on_durable([&fwd] { fwd.notify(); });
+    fwd.publish_durable([&journal] { return journal.durable_seq(); });
     ingest_channel channel(channel_capacity);
     std::atomic<bool> fatal{false};
     pipeline pipe(

@@ -42,8 +42,14 @@ struct test_journal {
     explicit test_journal(const temp_dir& dir)
         : writer(journal_options{dir.file("journal.db"), false, 0, duration::zero()}) {}
 
-    // Appends in one transaction; returns the seqs.
+    // Appends in one transaction and makes it durable (as the pipeline would, durability
+    // normal); returns the seqs.
     std::vector<std::int64_t> append(const std::vector<event>& events) {
+        const auto seqs = append_unsynced(events);
+        writer.sync();
+        return seqs;
+    }
+    std::vector<std::int64_t> append_unsynced(const std::vector<event>& events) {
         std::vector<std::int64_t> seqs;
         writer.begin();
         for (const auto& ev : events) seqs.push_back(writer.append(ev));
@@ -124,7 +130,7 @@ TEST_CASE("the forwarder publishes the high lane before a normal backlog, then e
     mqtt_subscriber sub(broker.uri(), "edgegate/#");
     ack_mailbox acks;
     forwarder fwd(mqtt_config(broker.uri()), gateway_id, journal.writer.path(), acks, "9.9.9");
-    journal.writer.on_commit([&] { fwd.notify(); });
+    journal.writer.on_durable([&] { fwd.notify(); });
     fwd.start();
 
     // Committed while the forwarder runs: reached through notify().
@@ -213,7 +219,7 @@ outage_result forward_through_outage(bool sigkill) {
     mqtt_subscriber sub(broker.uri(), "edgegate/#");
     ack_mailbox acks;
     forwarder fwd(mqtt_config(broker.uri()), gateway_id, journal.writer.path(), acks);
-    journal.writer.on_commit([&] { fwd.notify(); });
+    journal.writer.on_durable([&] { fwd.notify(); });
     fwd.start();
 
     REQUIRE(sub.wait_for_count(3000, 30s));
@@ -289,6 +295,49 @@ TEST_CASE("the forwarder resumes after the persisted cursor") {
     CHECK(counts.size() == 40);
     CHECK(counts.begin()->first == seqs[60]);
     CHECK(acks.get(lane::normal) == seqs.back());
+}
+
+TEST_CASE("durability normal: commits not yet synced are held back, and follow the sync") {
+    temp_dir dir;
+    test_journal journal(dir);
+    const auto durable = journal.append(readings(50));
+    // Committed, not synced: a power loss could still take these back.
+    const auto pending = journal.append_unsynced(readings(30, "cold_room"));
+    REQUIRE(journal.writer.durable_seq() == durable.back());
+    REQUIRE(journal.writer.committed_seq() == pending.back());
+
+    mosquitto_broker broker;
+    mqtt_subscriber sub(broker.uri(), "edgegate/#");
+    ack_mailbox acks;
+    forwarder* current = nullptr;
+    journal.writer.on_durable([&] {
+        if (current != nullptr) current->notify();
+    });
+    const auto start = [&](forwarder& fwd) {
+        fwd.publish_durable([&] { return journal.writer.durable_seq(); });
+        current = &fwd;
+        fwd.start();
+    };
+    {
+        forwarder fwd(mqtt_config(broker.uri()), gateway_id, journal.writer.path(), acks);
+        start(fwd);
+        REQUIRE(wait_until([&] { return all_seqs_arrived(sub, durable); }, 30s));
+        // stop() drains everything publishable: had the unsynced readings been published, it
+        // would have waited for their acknowledgements too.
+        fwd.stop(5s);
+        current = nullptr;
+    }
+    CHECK(acks.get(lane::normal) == durable.back());
+    CHECK(missing(sub, pending).size() == pending.size());
+
+    forwarder fwd(mqtt_config(broker.uri()), gateway_id, journal.writer.path(), acks);
+    start(fwd);
+    journal.writer.sync();
+    CHECK(journal.writer.durable_seq() == pending.back());
+    CHECK(wait_until([&] { return all_seqs_arrived(sub, pending); }, 30s));
+    CHECK(wait_until([&] { return acks.get(lane::normal) == pending.back(); }, 10s));
+    fwd.stop(5s);
+    current = nullptr;
 }
 
 TEST_CASE("QoS 0 and MQTT 5 deliver too") {
@@ -376,7 +425,7 @@ TEST_CASE("mqtt.batch: a backlog goes out as arrays per device, live readings on
     auto cfg = mqtt_config(broker.uri(), 16);
     cfg.batch = 50;
     forwarder fwd(cfg, gateway_id, journal.writer.path(), acks);
-    journal.writer.on_commit([&] { fwd.notify(); });
+    journal.writer.on_durable([&] { fwd.notify(); });
     fwd.start();
     REQUIRE(wait_until([&] { return all_seqs_arrived(sub, backlog); }, 30s));
     REQUIRE(wait_until([&] { return acks.get(lane::normal) == backlog.back(); }, 10s));
@@ -432,7 +481,7 @@ TEST_CASE("mqtt.rate_limit: a backlog is paced, and alerts overtake it") {
     auto cfg = mqtt_config(broker.uri());
     cfg.rate_limit = 100;
     forwarder fwd(cfg, gateway_id, journal.writer.path(), acks);
-    journal.writer.on_commit([&] { fwd.notify(); });
+    journal.writer.on_durable([&] { fwd.notify(); });
     fwd.start();
     REQUIRE(wait_until([&] { return sub.seq_counts().size() >= 150; }, 30s));
     const auto high = journal.append(status_events(3));
@@ -467,7 +516,7 @@ TEST_CASE("a broker that stops answering is noticed after 1.5 x keepalive, then 
     auto cfg = mqtt_config(broker.uri());
     cfg.keepalive = 4s;
     forwarder fwd(cfg, gateway_id, journal.writer.path(), acks);
-    journal.writer.on_commit([&] { fwd.notify(); });
+    journal.writer.on_durable([&] { fwd.notify(); });
     fwd.start();
     auto seqs = journal.append(readings(100));
     REQUIRE(wait_until([&] { return all_seqs_arrived(sub, seqs); }, 10s));
@@ -502,7 +551,7 @@ TEST_CASE("mqtt.batch with mqtt.rate_limit: a paced catch-up still fills its bat
     cfg.batch = 50;
     cfg.rate_limit = 20;
     forwarder fwd(cfg, gateway_id, journal.writer.path(), acks);
-    journal.writer.on_commit([&] { fwd.notify(); });
+    journal.writer.on_durable([&] { fwd.notify(); });
     fwd.start();
     // Commits during the catch-up wake the forwarder with few tokens at hand.
     for (int i = 0; i < 20; ++i) journal.append(status_events(1));

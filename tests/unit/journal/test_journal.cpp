@@ -148,6 +148,56 @@ TEST_CASE("cursors and seqs survive a reopen; a seq is never reused") {
     }
 }
 
+TEST_CASE("durable_seq: every commit with durability full, the last sync() with normal") {
+    temp_dir dir;
+    const std::string path = dir.file("journal.db");
+    {
+        journal_writer w(options(path));
+        int durable_calls = 0;
+        w.on_durable([&] { ++durable_calls; });
+        CHECK(append_batch(w, lane::normal, 3) == 3);
+        CHECK(w.durable_seq() == 3);
+        CHECK(durable_calls == 1);
+    }
+
+    auto normal = options(path);
+    normal.durability_full = false;
+    {
+        journal_writer w(normal);
+        CHECK(w.durable_seq() == 3);
+        int durable_calls = 0;
+        int commits = 0;
+        w.on_durable([&] { ++durable_calls; });
+        w.on_commit([&] { ++commits; });
+        append_batch(w, lane::normal, 2);
+        append_batch(w, lane::high, 1);
+        CHECK(commits == 2);
+        CHECK(w.committed_seq() == 6);
+        CHECK(w.durable_seq() == 3);  // a power loss could still take seqs 4..6 back
+        CHECK(durable_calls == 0);
+        w.sync();
+        CHECK(w.durable_seq() == 6);
+        CHECK(durable_calls == 1);
+        w.sync();  // nothing new: no fsync, no callback
+        CHECK(durable_calls == 1);
+        append_batch(w, lane::normal, 1);
+        CHECK(w.durable_seq() == 6);
+        w.begin();
+        CHECK_THROWS_AS(w.sync(), std::logic_error);
+        w.commit();
+    }
+    // What the last run committed is synced when the journal opens again.
+    journal_writer again(normal);
+    CHECK(again.committed_seq() == 7);
+    CHECK(again.durable_seq() == 7);
+
+    // A reader can stop at the durable mark.
+    journal_reader r(path);
+    CHECK(r.read_after(lane::normal, 0, 100).size() == 6);
+    CHECK(r.read_after(lane::normal, 0, 100, 3).size() == 3);
+    CHECK(r.read_after(lane::normal, 3, 100, 5).size() == 2);
+}
+
 TEST_CASE("an abandoned transaction stores nothing") {
     temp_dir dir;
     const std::string path = dir.file("journal.db");

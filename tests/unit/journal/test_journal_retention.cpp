@@ -72,6 +72,36 @@ TEST_CASE("over max_bytes: delivered rows first, then the oldest undelivered rea
     CHECK(r.read_stats().dropped_total == dropped);
 }
 
+TEST_CASE("with the forwarder's mailbox: acknowledged is delivered, rows on their way go last") {
+    temp_dir dir;
+    const std::string path = dir.file("journal.db");
+    const std::uint64_t max_bytes = 4u << 20;
+    journal_writer w(sized(path, max_bytes));
+    journal_reader r(path);
+
+    append_batch(w, lane::high, 50, kilobyte_body);
+    for (int i = 0; i < 9; ++i) append_batch(w, lane::normal, 500, kilobyte_body);  // 51..4550
+    w.save_cursor(forwarder_cursor, lane::normal, 550);
+    // The broker acknowledged up to 1050 (the cursor is saved with the next commit); 1051..1550
+    // are on their way.
+    ack_mailbox mailbox;
+    mailbox.post(lane::normal, 1050);
+    mailbox.post_sent(lane::normal, 1550);
+
+    const std::int64_t dropped = w.enforce_retention(wall_clock::now(), &mailbox);
+    CHECK(r.read_stats().bytes_used <= max_bytes / 100 * 90);
+    const auto normal = seqs(r, lane::normal);
+    REQUIRE(normal.size() > 500);
+    // Acknowledged rows went as delivered history, not counted; the rows on their way are all
+    // kept; the drops came from the oldest rows behind them.
+    CHECK(normal.front() == 1051);
+    CHECK(normal[499] == 1550);
+    check_newest_kept({normal.begin() + 500, normal.end()}, 1551, 4550);
+    CHECK(dropped > 0);
+    CHECK(dropped == normal[500] - 1551);
+    CHECK(r.read_stats().dropped_total == dropped);
+}
+
 TEST_CASE("alerts are removed last, and dropped_total persists") {
     temp_dir dir;
     const std::string path = dir.file("journal.db");

@@ -24,6 +24,25 @@ reading make(std::int64_t n) {
 
 }  // namespace
 
+TEST_CASE("durability normal: what is committed becomes durable without more readings") {
+    fixture f;
+    journal_writer writer(f.options());
+    int durable_calls = 0;
+    writer.on_durable([&] { ++durable_calls; });
+    ingest_channel ch(16);
+    ack_mailbox acks;
+    pipeline p(f.cfg, writer, ch, acks, [] {});
+    p.start("test");
+    REQUIRE(ch.push(make(1)));
+    REQUIRE(ch.push(make(2)));
+    // The forwarder publishes up to durable_seq(): it must reach the last commit on its own.
+    CHECK(test::wait_until([&] { return writer.durable_seq() == 3; }, 5s));
+    ch.close();
+    p.join();
+    CHECK(writer.committed_seq() == 3);
+    CHECK(durable_calls >= 1);
+}
+
 TEST_CASE("every reading accepted before close is committed, after a started event") {
     fixture f;
     f.cfg.commit_batch = 7;  // several group commits
@@ -44,6 +63,7 @@ TEST_CASE("every reading accepted before close is committed, after a started eve
         p.join();
         CHECK_FALSE(fatal);
         CHECK(writer.committed_seq() == 501);
+        CHECK(writer.durable_seq() == 501);  // durability normal: synced before the thread ends
     }
     journal_reader reader(f.cfg.path);
     const auto high = reader.read_after(lane::high, 0, 10);
