@@ -34,15 +34,25 @@ void check_newest_kept(const std::vector<std::int64_t>& kept, std::int64_t first
     CHECK(kept.back() - kept.front() + 1 == static_cast<std::int64_t>(kept.size()));
 }
 
-TEST_CASE("over max_bytes: delivered rows first, then the oldest undelivered readings") {
+// A 4 MiB journal over its limit: alerts 1..50, then readings 51..4550, all of about 1 KB.
+struct over_limit {
+    static constexpr std::uint64_t max_bytes = 4u << 20;
     temp_dir dir;
     const std::string path = dir.file("journal.db");
-    const std::uint64_t max_bytes = 4u << 20;
-    journal_writer w(sized(path, max_bytes));
-    journal_reader r(path);
+    journal_writer w{sized(path, max_bytes)};
+    journal_reader r{path};
 
-    CHECK(append_batch(w, lane::high, 50, kilobyte_body) == 50);
-    for (int i = 0; i < 9; ++i) append_batch(w, lane::normal, 500, kilobyte_body);  // 51..4550
+    over_limit() {
+        append_batch(w, lane::high, 50, kilobyte_body);
+        for (int i = 0; i < 9; ++i) append_batch(w, lane::normal, 500, kilobyte_body);
+    }
+};
+
+TEST_CASE("over max_bytes: delivered rows first, then the oldest undelivered readings") {
+    over_limit j;
+    auto& w = j.w;
+    auto& r = j.r;
+    const auto max_bytes = over_limit::max_bytes;
     w.save_cursor(forwarder_cursor, lane::high, 10);
     w.save_cursor(forwarder_cursor, lane::normal, 550);
     const auto before = r.read_stats();
@@ -73,14 +83,10 @@ TEST_CASE("over max_bytes: delivered rows first, then the oldest undelivered rea
 }
 
 TEST_CASE("with the forwarder's mailbox: acknowledged is delivered, rows on their way go last") {
-    temp_dir dir;
-    const std::string path = dir.file("journal.db");
-    const std::uint64_t max_bytes = 4u << 20;
-    journal_writer w(sized(path, max_bytes));
-    journal_reader r(path);
-
-    append_batch(w, lane::high, 50, kilobyte_body);
-    for (int i = 0; i < 9; ++i) append_batch(w, lane::normal, 500, kilobyte_body);  // 51..4550
+    over_limit j;
+    auto& w = j.w;
+    auto& r = j.r;
+    const auto max_bytes = over_limit::max_bytes;
     w.save_cursor(forwarder_cursor, lane::normal, 550);
     // The broker acknowledged up to 1050 (the cursor is saved with the next commit); 1051..1550
     // are on their way.
