@@ -824,6 +824,11 @@ void forwarder::impl::pump(journal_reader& reader) {
             normal =
                 reader.read_after(lane::normal, from[1], static_cast<int>(normal_limit), through);
         }
+        // On their way from here (what is read but does not fit is next anyway); the exact
+        // positions follow with the window below.
+        if (!high.empty()) acks_.post_sent(lane::high, high.back().seq);
+        if (!normal.empty()) acks_.post_sent(lane::normal, normal.back().seq);
+        in_transit.unlock();
         // More waits behind a read that came back full.
         const bool behind = normal_limit > 0 && normal.size() == normal_limit;
         const std::size_t read = high.size() + normal.size();
@@ -837,7 +842,7 @@ void forwarder::impl::pump(journal_reader& reader) {
                     (!normal_too && more_);
             idle = messages.empty() && pending_.empty() && !more_;
             if (idle) {
-                // Everything committed is acknowledged.
+                // Everything publishable (committed, durable) is acknowledged.
                 if (draining_ && !drained_) {
                     drained_ = true;
                     idle_cv_.notify_all();
@@ -859,7 +864,6 @@ void forwarder::impl::pump(journal_reader& reader) {
             }
             post_sent();
         }
-        in_transit.unlock();
         if (idle && catching_up_) end_catch_up(delivered);
         for (auto& m : messages) {
             if (!publish(m)) return;

@@ -139,9 +139,10 @@ class journal_writer {
     // nor hand its seq to another event. Any thread.
     std::int64_t durable_seq() const { return durable_seq_.load(std::memory_order_acquire); }
 
-    // Makes every committed transaction survive a power loss (an fsync of the -wal), then calls
-    // the on_durable() callbacks. Does nothing when durable_seq() is already committed_seq().
-    // Writer thread, outside a transaction. Throws journal_error when the disk refuses.
+    // Makes every committed transaction survive a power loss (an fsync of the -wal; after a
+    // failed one, a checkpoint), then calls the on_durable() callbacks. Does nothing when
+    // durable_seq() is already committed_seq(). Writer thread, outside a transaction. Throws
+    // journal_error when the disk refuses (or, after a failure, the checkpoint cannot run yet).
     void sync();
 
     // Callbacks on the writer thread: `on_commit` after every commit(), `on_durable` whenever
@@ -195,6 +196,7 @@ class journal_writer {
     bool room_wanted_ = false;
     std::atomic<std::int64_t> committed_seq_{0};
     std::atomic<std::int64_t> durable_seq_{0};
+    bool sync_failed_ = false;  // the last sync() failed: the next one checkpoints instead
     std::vector<std::function<void()>> on_commit_;
     std::vector<std::function<void()>> on_durable_;
 };

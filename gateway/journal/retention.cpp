@@ -39,10 +39,10 @@ constexpr std::array<lane, lane_count> undelivered_order = {lane::normal, lane::
 
 }  // namespace
 
-// Retention's deletions need no fsync of their own: the WAL is written in order, so the fsync of
-// the next event commit makes them durable too, and a power loss before it only brings rows
-// back (with their drop count, which changes in the same transaction). With durability full
-// that saves an fsync per batch. Switched on by the first deletion, back off on leaving.
+// Retention's deletions need no fsync of their own: the WAL is written in order, so its next
+// fsync (an event commit's, or sync()) makes them durable too, and a power loss before it only
+// brings rows back (with their drop count, which changes in the same transaction). With durability
+// full that saves an fsync per batch. Switched on by the first deletion, back off on leaving.
 class journal_writer::relaxed_sync {
   public:
     explicit relaxed_sync(journal_writer& w) : w_(w) {}
@@ -176,12 +176,11 @@ std::int64_t journal_writer::enforce_retention(timestamp now, const ack_mailbox*
     }
     const std::uint64_t target = limit / 100 * target_percent;
     const std::int64_t rows = wal_stuck ? full_disk_batch_rows : batch_rows;
-    const auto remove = [&](lane l, std::int64_t after_seq, std::int64_t through_seq,
-                            bool undelivered) {
+    // On a full disk every removal gets the -wal's room back first.
+    const auto unstick = [&] {
         if (wal_stuck) {
             sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
         }
-        return delete_oldest(sync, l, after_seq, through_seq, undelivered, rows);
     };
 
     // 1. Delivered rows, oldest first across the lanes.
@@ -198,22 +197,34 @@ std::int64_t journal_writer::enforce_retention(timestamp now, const ack_mailbox*
             }
         }
         if (!oldest) break;
-        history_removed += remove(*oldest, 0, delivered[static_cast<int>(*oldest)], false);
+        unstick();
+        history_removed +=
+            delete_oldest(sync, *oldest, 0, delivered[static_cast<int>(*oldest)], false, rows);
     }
 
     // 2. Undelivered readings, oldest first; 3. then the high lane (alerts, status events). All
     // delivered rows are gone by now, so every row removed here is a dropped event. In each
     // lane the rows on their way to the broker go last: they are about to be delivered, and
-    // one removed now may still arrive.
+    // one removed now may still arrive. The consumer goes on meanwhile, so what it acknowledged
+    // and what it has on its way are asked again before each removal (and what it acknowledged
+    // meanwhile is delivered history, not dropped).
     std::int64_t dropped = 0;
     for (const lane l : undelivered_order) {
+        const auto i = static_cast<int>(l);
         for (const bool on_their_way : {false, true}) {
             while (bytes_used() > target) {
-                // The consumer reads on meanwhile: what it has on its way is asked each time.
+                unstick();
                 std::unique_lock<std::mutex> turn;
                 if (consumer) turn = std::unique_lock(consumer->transit());
+                if (const std::int64_t acked = consumer ? consumer->get(l) : 0;
+                    acked > delivered[i]) {
+                    const std::int64_t removed = delete_oldest(sync, l, 0, acked, false, rows);
+                    history_removed += removed;
+                    if (removed < rows) delivered[i] = acked;
+                    continue;
+                }
                 const std::int64_t after = on_their_way || !consumer ? 0 : consumer->sent(l);
-                const std::int64_t removed = remove(l, after, no_limit, true);
+                const std::int64_t removed = delete_oldest(sync, l, after, no_limit, true, rows);
                 if (removed == 0) break;
                 dropped += removed;
             }

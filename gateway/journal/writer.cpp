@@ -126,7 +126,20 @@ void journal_writer::sync() {
     if (in_tx_) throw std::logic_error("journal_writer::sync inside a transaction");
     const std::int64_t committed = committed_seq();
     if (durable_seq() >= committed) return;
-    sync_wal();
+    if (sync_failed_) {
+        // After a failed fsync Linux may have marked the pages clean without writing them, so a
+        // later fsync that succeeds proves nothing. A checkpoint writes the commits again, into
+        // the database file, and fsyncs that.
+        if (!checkpoint_all()) throw_error(opts_.path, "after a failed sync, no checkpoint yet");
+        sync_failed_ = false;
+    } else {
+        try {
+            sync_wal();
+        } catch (const journal_error&) {
+            sync_failed_ = true;
+            throw;
+        }
+    }
     made_durable(committed);
 }
 

@@ -18,10 +18,12 @@ constexpr auto retention_every = std::chrono::seconds(1);
 // How often the rules engine hears the time: the resolution of `for`, `clear_for`, `stale` and
 // `repeat` (readings are evaluated as they come).
 constexpr auto tick_every = std::chrono::milliseconds(100);
-// With durability normal, commits become durable (and so publishable) by a sync of the journal:
-// at once after an alert or status event, otherwise at most this often (fsyncs a second at most
-// 1000 / sync_every, however many commits).
+// With durability normal, commits become durable (and so publishable) by a sync of the journal
+// (an fsync): readings within sync_every of their commit, alerts and other high-lane events
+// within alert_sync_every. So at most 5 fsyncs a second, 50 while alerts keep coming, however
+// many commits.
 constexpr auto sync_every = std::chrono::milliseconds(200);
+constexpr auto alert_sync_every = std::chrono::milliseconds(20);
 // A failing commit (disk full, I/O error) is retried: the batch stays in memory and the drivers
 // are held back by the full channel meanwhile.
 constexpr auto retry_wait = std::chrono::seconds(1);
@@ -157,6 +159,9 @@ void pipeline::commit_batch(std::vector<event>& batch) {
             // Room may come back from retention (a full disk) or from outside. On a full disk
             // retention usually made it: the first retry goes at once, later ones wait.
             apply_retention(batch);
+            // What was committed before still reaches the broker meanwhile: an fsync needs no
+            // room.
+            sync_journal(std::chrono::steady_clock::now());
             if (!e.disk_full() || attempt > 1) std::this_thread::sleep_for(retry_wait);
         }
     }
@@ -213,17 +218,15 @@ void pipeline::run() {
     batch.reserve(batch_max + 1);
     auto next_retention = std::chrono::steady_clock::now() + retention_every;
     auto next_tick = std::chrono::steady_clock::now() + tick_every;
-    std::chrono::steady_clock::time_point last_sync{};
     while (true) {
         const auto loop_start = std::chrono::steady_clock::now();
         progress_ = loop_start;
         swap_rules(batch);
         const bool ticking = !engine_.rules().empty();
         std::chrono::milliseconds wait = ticking ? tick_every : idle_wait;
-        if (journal_.durable_seq() < journal_.committed_seq()) {
+        if (const auto due = sync_due()) {
             // Commits wait for their sync: no longer than it is due.
-            wait = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  last_sync + sync_every - loop_start),
+            wait = std::clamp(std::chrono::ceil<std::chrono::milliseconds>(*due - loop_start),
                               std::chrono::milliseconds(0), wait);
         }
         readings.clear();
@@ -259,23 +262,29 @@ void pipeline::run() {
             apply_retention(batch);
         }
         take_changes();
-        const bool urgent = std::any_of(batch.begin(), batch.end(),
-                                        [](const event& ev) { return ev.lane == lane::high; });
+        const bool alerting = std::any_of(batch.begin(), batch.end(),
+                                          [](const event& ev) { return ev.lane == lane::high; });
         if (!batch.empty() || !changes_.empty() || acks_changed()) commit_batch(batch);
+        if (alerting) alert_waiting_ = true;
         const bool finished = readings.empty() && channel_.finished();
-        if (journal_.durable_seq() < journal_.committed_seq() &&
-            (urgent || finished || now - last_sync >= sync_every)) {
-            sync_journal();
-            last_sync = now;
-        }
+        const auto due = sync_due();
+        if (due && (finished || now >= *due)) sync_journal(now);
         if (finished) return;
     }
 }
 
-// A failed sync is retried with the next one; meanwhile the forwarder holds back what it covers.
-void pipeline::sync_journal() {
+std::optional<std::chrono::steady_clock::time_point> pipeline::sync_due() const {
+    if (journal_.durable_seq() >= journal_.committed_seq()) return std::nullopt;
+    return last_sync_ + (alert_waiting_ ? alert_sync_every : sync_every);
+}
+
+// A failed sync is retried when the next one is due; meanwhile the forwarder holds back what it
+// covers.
+void pipeline::sync_journal(std::chrono::steady_clock::time_point now) {
+    last_sync_ = now;
     try {
         journal_.sync();
+        alert_waiting_ = false;
         if (sync_failing_) spdlog::info("journal sync works again");
         sync_failing_ = false;
     } catch (const journal_error& e) {

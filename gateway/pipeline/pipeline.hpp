@@ -76,8 +76,11 @@ class pipeline {
     void note_committed_changes();
     // Pipeline thread: installs rules passed to replace_rules(), if any.
     void swap_rules(std::vector<event>& batch);
-    // Pipeline thread: journal_.sync(), a failure logged once until it works again.
-    void sync_journal();
+    // Pipeline thread, durability normal: when the commits not yet durable are due for a sync
+    // (none: everything committed is durable), and the sync, a failure logged once until it
+    // works again.
+    std::optional<std::chrono::steady_clock::time_point> sync_due() const;
+    void sync_journal(std::chrono::steady_clock::time_point now);
 
     journal_section cfg_;
     journal_writer& journal_;
@@ -97,7 +100,10 @@ class pipeline {
     std::set<std::tuple<std::string, std::string, std::string>> active_keys_;
     std::atomic<std::uint64_t> events_appended_{0};
     std::atomic<std::uint64_t> active_alerts_{0};
-    bool sync_failing_ = false;  // pipeline thread
+    // Pipeline thread: the last sync, whether a committed high-lane event waits for the next.
+    std::chrono::steady_clock::time_point last_sync_{};
+    bool alert_waiting_ = false;
+    bool sync_failing_ = false;
     std::thread thread_;
 };
 

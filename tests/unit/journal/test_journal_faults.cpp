@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "journal_fixture.hpp"
+#include "sync_probe_vfs.hpp"
 
 namespace edgegate {
 namespace {
@@ -203,6 +204,70 @@ TEST_CASE("a full disk fails the whole transaction and keeps the writer usable")
     CHECK(append_batch(w, lane::normal, 20, body) == last + 20);  // the failed seqs are reused
     CHECK(stored(r, lane::normal) == 120);
     CHECK(r.integrity_check() == "ok");
+}
+
+TEST_CASE(
+    "durability at the disk: fsyncs of the -wal per commit with full, per sync() with normal") {
+    temp_dir dir;
+    const std::string path = dir.file("journal.db");
+    test::sync_probe_vfs disk;
+    // The first commit of a run starts a new -wal, whose header SQLite syncs in any mode.
+    {
+        journal_writer w(options(path));
+        append_batch(w, lane::normal, 1);
+        const int before = disk.wal_syncs;
+        for (int i = 0; i < 5; ++i) append_batch(w, lane::normal, 1);
+        CHECK(disk.wal_syncs == before + 5);
+        CHECK(w.durable_seq() == 6);
+    }
+    auto normal = options(path);
+    normal.durability_full = false;
+    journal_writer w(normal);
+    append_batch(w, lane::normal, 1);
+    w.sync();
+    const int before = disk.wal_syncs;
+    for (int i = 0; i < 5; ++i) append_batch(w, lane::normal, 1);
+    CHECK(disk.wal_syncs == before);  // committed, not on the disk yet
+    CHECK(w.durable_seq() == 7);
+    w.sync();
+    CHECK(disk.wal_syncs == before + 1);
+    CHECK(w.durable_seq() == 12);
+}
+
+TEST_CASE("a failed fsync of the -wal: nothing more is durable until a checkpoint wrote it") {
+    temp_dir dir;
+    const std::string path = dir.file("journal.db");
+    test::sync_probe_vfs disk;
+    auto normal = options(path);
+    normal.durability_full = false;
+    journal_writer w(normal);
+    int announced = 0;
+    w.on_durable([&] { ++announced; });
+    append_batch(w, lane::normal, 5);
+
+    disk.fail_next = 1;
+    CHECK_THROWS_AS(w.sync(), journal_error);
+    CHECK(w.durable_seq() == 0);
+    CHECK(announced == 0);
+    // Linux may have dropped the pages that failed: an fsync that succeeds now proves nothing,
+    // so the next sync() checkpoints, which writes the commits again into the database file
+    // and fsyncs that.
+    append_batch(w, lane::normal, 2);
+    const int db_syncs = disk.db_syncs;
+    w.sync();
+    CHECK(disk.db_syncs > db_syncs);
+    CHECK(w.durable_seq() == 7);
+    CHECK(announced == 1);
+    journal_reader r(path);
+    CHECK(r.read_after(lane::normal, 0, 100).size() == 7);
+    // Back to plain fsyncs of the -wal.
+    append_batch(w, lane::normal, 1);
+    const int after_checkpoint = disk.wal_syncs;
+    const int db_syncs_after = disk.db_syncs;
+    w.sync();
+    CHECK(disk.wal_syncs == after_checkpoint + 1);
+    CHECK(disk.db_syncs == db_syncs_after);
+    CHECK(w.durable_seq() == 8);
 }
 
 }  // namespace

@@ -33,6 +33,8 @@ TEST_CASE("durability normal: what is committed becomes durable without more rea
     ack_mailbox acks;
     pipeline p(f.cfg, writer, ch, acks, [] {});
     p.start("test");
+    // The started event (high lane) is synced first; the readings then wait for the timer.
+    REQUIRE(test::wait_until([&] { return writer.durable_seq() == 1; }, 5s));
     REQUIRE(ch.push(make(1)));
     REQUIRE(ch.push(make(2)));
     // The forwarder publishes up to durable_seq(): it must reach the last commit on its own.
