@@ -790,13 +790,14 @@ void forwarder::impl::pump(journal_reader& reader) {
             }
             // While a backlog remains, only round_mark_ free messages are worth a read of the
             // normal lane (a batch per device needs room); fewer serve the high lane alone, so
-            // an alert committed meanwhile still overtakes the backlog at once.
+            // an alert committed meanwhile still overtakes the backlog at once. Without a
+            // backlog only a commit (wake_) is worth a read: an idle forwarder sleeps.
             const std::size_t mark = more_ ? round_mark_ : 1;
             if (rate_ && allowed < mark) until = std::min(until, rate_->ready_at(now, mark));
             const auto slots = [&] { return std::min(window_ - pending_.size(), allowed); };
             const auto ready = [&] {
                 const std::size_t n = slots();
-                return stopping_ || !link_up_ || (n > 0 && (wake_ || n >= mark));
+                return stopping_ || !link_up_ || (n > 0 && (wake_ || (more_ && n >= mark)));
             };
             if (!wake_cv_.wait_until(lock, until, ready)) {
                 // A safety net, tokens or a status that came due, a deadline to check: look
