@@ -86,7 +86,8 @@ mqtt_subscriber::mqtt_subscriber(std::string uri, std::string topic_filter, std:
     const auto end = std::chrono::steady_clock::now() + connect_deadline;
     while (true) {
         try {
-            client_->connect(*options_)->wait();
+            connect_tokens_.push_back(client_->connect(*options_));
+            connect_tokens_.back()->wait();
             break;
         } catch (const mqtt::exception& e) {
             if (std::chrono::steady_clock::now() >= end) {
@@ -114,8 +115,10 @@ mqtt_subscriber::~mqtt_subscriber() {
     } catch (const mqtt::exception&) {
         // The broker may already be gone; nothing is left to clean up then.
     }
-    // Destroying the client stops its callbacks before the members they use go away.
+    // Destroying the client stops its callbacks before the members they use (and the tokens)
+    // go away.
     client_.reset();
+    connect_tokens_.clear();
 }
 
 void mqtt_subscriber::reconnect_loop() {
@@ -127,7 +130,8 @@ void mqtt_subscriber::reconnect_loop() {
         bool ok = false;
         try {
             // Bounded by the connect timeout; a closed port fails at once.
-            client_->connect(*options_)->wait();
+            connect_tokens_.push_back(client_->connect(*options_));
+            connect_tokens_.back()->wait();
             ok = true;
         } catch (const mqtt::exception&) {
             // Still down; try again shortly.

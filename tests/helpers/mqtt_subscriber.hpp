@@ -16,6 +16,7 @@ namespace mqtt {
 class async_client;
 class connect_options;
 class iaction_listener;
+class token;
 }  // namespace mqtt
 
 namespace edgegate::test {
@@ -62,6 +63,11 @@ class mqtt_subscriber {
     std::atomic<bool> connected_{false};
     std::unique_ptr<mqtt::iaction_listener> subscribed_;
     std::unique_ptr<mqtt::connect_options> options_;
+    // Every connect's token, kept until the client is gone: Paho C++ 1.2.0 signals a token's
+    // waiters before it is done with the token (token::on_failure unlocks, then notifies and
+    // calls remove_token), so one freed when the next connect replaces it can still be in use
+    // on Paho's thread. Constructor, then the reconnect thread.
+    std::vector<std::shared_ptr<mqtt::token>> connect_tokens_;
     std::unique_ptr<mqtt::async_client> client_;
 
     std::mutex link_mutex_;
